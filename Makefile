@@ -1,0 +1,102 @@
+# tlsmon build. `make` builds ./tlsmon; `make test` runs every test;
+# `make demo` runs tlsmon on pcaps/; `make asan` builds ./tlsmon-asan with
+# AddressSanitizer + UndefinedBehaviorSanitizer. Every target installs the
+# Debian packages it needs first (`make deps`).
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
+CPPFLAGS += -I. -D_GNU_SOURCE $(shell pkg-config --cflags libndpi 2>/dev/null)
+LDLIBS   += -lpcap -lndpi -lcrypto -lm
+IANA_CSV ?= data/tls-parameters-4.csv
+
+# Debian packages: build, tests, and the sample-capture script.
+DEB_BUILD := libpcap-dev libndpi-dev libssl-dev pkg-config
+DEB_TEST  := libcmocka-dev python3 jq clang
+
+SRC := tlsmon.c engine.c \
+       capture/decode.c capture/flow_table.c capture/siphash.c capture/tcp_reasm.c capture/source.c \
+       dissect/tls_hello.c dissect/tls_stream.c dissect/session.c dissect/fingerprint.c dissect/classify.c \
+       report/json.c report/handshake_log.c report/summary.c report/tally.c report/cipher_lookup.c
+GEN := build/cipher_names.c
+OBJ := $(SRC:%.c=build/%.o) build/cipher_names.o
+ASAN_OBJ := $(SRC:%.c=build/asan/%.o) build/asan/cipher_names.o
+LIB_OBJ := $(filter-out build/tlsmon.o,$(OBJ))
+
+.PHONY: all deps demo test unit e2e conformance asan asan-corpus clean format check-format
+
+all: deps tlsmon
+
+# Install missing Debian packages (sudo when not root; nothing when all are there).
+deps: build/.deps-$(subst $() $(),_,$(DEB_BUILD) $(DEB_TEST))
+build/.deps-%:
+	@mkdir -p build
+	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@touch $@
+
+build/cipher_names.c: $(IANA_CSV) tools/gen-cipher-names
+	@mkdir -p build
+	python3 tools/gen-cipher-names $(IANA_CSV) $@
+
+build/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+build/cipher_names.o: build/cipher_names.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
+
+tlsmon: $(OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+build/asan/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ASAN_FLAGS) $(WARN) -MMD -MP -c $< -o $@
+build/asan/cipher_names.o: build/cipher_names.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ASAN_FLAGS) $(WARN) -c $< -o $@
+tlsmon-asan: $(ASAN_OBJ)
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+asan: deps tlsmon-asan
+
+# ---- tests -------------------------------------------------------------
+UNIT_TESTS := $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test_*.c))
+build/tests/%: tests/unit/%.c $(LIB_OBJ) tests/unit/testutil.h
+	@mkdir -p build/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcmocka
+
+unit: deps $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+e2e: deps tlsmon tlsmon-asan
+	tests/e2e/run-e2e.sh
+
+test: deps unit e2e
+	@echo "make test: all tests passed"
+
+demo: deps tlsmon
+	./tlsmon -r pcaps --log build/demo-handshakes.ndjson
+	@echo; echo "Handshake log: build/demo-handshakes.ndjson (first line:)"; head -n 1 build/demo-handshakes.ndjson
+
+conformance: tlsmon
+	../shared/tools/conformance --tlsmon ./tlsmon -j 2
+
+asan-corpus: tlsmon-asan
+	tests/e2e/asan-corpus.sh
+
+format:
+	clang-format -i $(SRC) $(wildcard */*.h) $(wildcard tests/unit/*.c tests/unit/*.h)
+check-format:
+	@clang-format --dry-run --Werror $(SRC) $(wildcard */*.h) $(wildcard tests/unit/*.c tests/unit/*.h)
+
+clean:
+	rm -rf build/*.o build/capture build/dissect build/report build/asan build/tests build/cipher_names.c tlsmon tlsmon-asan
+
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d)

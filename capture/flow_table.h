@@ -1,0 +1,75 @@
+/* flow_table.h: flows keyed by the canonical 5-tuple (plus VLAN).
+ *
+ * Invariants:
+ * - A flow's key has the lower (address, port) endpoint first, so both
+ *   directions of a connection find the same entry; direction 0 is "from
+ *   endpoint 0".
+ * - Buckets are chained; the table doubles when it holds more flows than
+ *   buckets and moves a few buckets per operation (incremental rehashing, as
+ *   Redis's dict.c does), so growth never stalls the packet loop.
+ * - Flows are also on a list ordered by last packet time (oldest first):
+ *   idle expiry and eviction at the cap both take from its head, O(1).
+ * - The hash is SipHash-2-4 with a random key chosen at start-up.
+ */
+#ifndef TLSMON_FLOW_TABLE_H
+#define TLSMON_FLOW_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "packet.h"
+
+struct flow_key {
+    uint8_t addr[2][16];
+    uint16_t port[2];
+    uint16_t vlan;
+    uint8_t family;
+    uint8_t transport;
+};
+
+struct flow {
+    struct flow_key key;
+    struct flow *hnext;          /* bucket chain */
+    struct flow *older, *newer;  /* list by last packet time */
+    int64_t first_us, last_us;
+    uint64_t bytes[2];           /* per direction */
+    uint32_t pkts[2];
+    uint64_t hash;
+    uint8_t fin_mask;            /* bit d: direction d sent FIN */
+    uint8_t rst;
+    uint8_t syn_dir;             /* direction that sent the SYN, 0xff unknown */
+    uint8_t done;                /* inspection finished: only counted now */
+    void *user;                  /* the dissector's per-flow state */
+};
+
+/* Called before a flow leaves the table (expired, evicted, or at the end). */
+enum flow_end_reason { FLOW_END_IDLE, FLOW_END_EVICTED, FLOW_END_REUSED, FLOW_END_SHUTDOWN };
+typedef void (*flow_end_fn)(struct flow *f, enum flow_end_reason why, void *ctx);
+
+struct flow_table;
+
+struct flow_table *flow_table_new(size_t max_flows, flow_end_fn on_end, void *ctx);
+void flow_table_free(struct flow_table *t); /* ends every flow (SHUTDOWN) */
+
+/* Build the canonical key of a packet; *dir is the packet's direction. */
+void flow_key_from_packet(const struct packet_view *pv, struct flow_key *key, int *dir);
+
+/* Find the flow of key, creating it when absent (evicting the oldest flow
+ * when the table is full). *created tells which. Moves it to the newest end
+ * of the list with last_us = now_us. Returns NULL only on allocation failure. */
+struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *key, int64_t now_us,
+                               int *created);
+
+/* End and remove one flow (e.g. its 5-tuple is being reused). */
+void flow_table_remove(struct flow_table *t, struct flow *f, enum flow_end_reason why);
+
+/* End every flow whose last packet is older than now_us - idle_us. */
+void flow_table_expire(struct flow_table *t, int64_t now_us, int64_t idle_us);
+
+struct flow_table_stats {
+    uint64_t active, peak, created, expired, evicted, alloc_failed;
+    size_t buckets;
+};
+void flow_table_get_stats(const struct flow_table *t, struct flow_table_stats *st);
+
+#endif

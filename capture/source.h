@@ -1,0 +1,42 @@
+/* source.h: packets from capture files (pcap, pcapng; a directory; stdin)
+ * through libpcap. */
+#ifndef TLSMON_SOURCE_H
+#define TLSMON_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One captured frame as the source hands it on. */
+struct frame {
+    int64_t ts_us;
+    uint32_t caplen, len;
+    const uint8_t *data;
+};
+
+typedef void (*frame_fn)(void *ctx, int linktype, const struct frame *fr);
+
+enum source_status {
+    SOURCE_OK = 0,      /* read to the end */
+    SOURCE_TRUNCATED,   /* the last record was cut short: what came before was read */
+    SOURCE_STOPPED,     /* *stop was set */
+    SOURCE_FAILED,      /* could not be opened or read (message in err) */
+};
+
+/* Read every frame of one capture file ("-" is stdin) and hand it to fn.
+ * filter is a BPF expression or NULL. Errors name the file and the cause. */
+enum source_status source_read_file(const char *path, const char *filter, frame_fn fn, void *ctx,
+                                    volatile int *stop, char *err, size_t errlen);
+
+/* Is path a directory? */
+int source_is_directory(const char *path);
+
+/* The regular files of a directory, sorted by name (malloc'd, NULL-ended). */
+char **source_list_directory(const char *path, char *err, size_t errlen);
+void source_free_list(char **list);
+
+/* Does the file start with a pcap or pcapng magic number? */
+int source_looks_like_capture(const char *path);
+
+const char *source_libpcap_version(void);
+
+#endif

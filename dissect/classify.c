@@ -1,0 +1,210 @@
+/* classify.c: nDPI 4.2 wrapper and the mapping from its protocol ids to the
+ * log's network.protocol names. */
+#include "classify.h"
+
+#include <ctype.h>
+#include <ndpi/ndpi_api.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct classify_stats classify_stats;
+
+struct classifier {
+    struct ndpi_detection_module_struct *ndpi;
+    int nprotos;
+    char **lower_names; /* nDPI protocol names, lowercased */
+};
+
+/* nDPI protocols that are application protocols in the log's sense. */
+static const struct {
+    uint16_t id;
+    const char *name;
+} protocol_map[] = {
+    {NDPI_PROTOCOL_FTP_CONTROL, "ftp"}, {NDPI_PROTOCOL_MAIL_POP, "pop3"},
+    {NDPI_PROTOCOL_MAIL_POPS, "pop3"},  {NDPI_PROTOCOL_MAIL_SMTP, "smtp"},
+    {NDPI_PROTOCOL_MAIL_SMTPS, "smtp"}, {NDPI_PROTOCOL_MAIL_IMAP, "imap"},
+    {NDPI_PROTOCOL_MAIL_IMAPS, "imap"}, {NDPI_PROTOCOL_DNS, "dns"},
+    {NDPI_PROTOCOL_DOH_DOT, "dns"},     {NDPI_PROTOCOL_HTTP, "http"},
+    {NDPI_PROTOCOL_POSTGRES, "postgresql"}, {NDPI_PROTOCOL_MYSQL, "mysql"},
+    {NDPI_PROTOCOL_LDAP, "ldap"},       {NDPI_PROTOCOL_JABBER, "xmpp"},
+    {NDPI_PROTOCOL_RDP, "rdp"},         {NDPI_PROTOCOL_STUN, "stun"},
+    {NDPI_PROTOCOL_IRC, "irc"},         {NDPI_PROTOCOL_USENET, "nntp"},
+    {NDPI_PROTOCOL_SIP, "sip"},         {NDPI_PROTOCOL_OPENVPN, "openvpn"},
+    {NDPI_PROTOCOL_SOCKS, "socks"},     {NDPI_PROTOCOL_HTTP_CONNECT, "http"},
+    {NDPI_PROTOCOL_HTTP_PROXY, "http"}, {NDPI_PROTOCOL_MSSQL_TDS, "mssql"},
+    {NDPI_PROTOCOL_MQTT, "mqtt"},       {NDPI_PROTOCOL_AMQP, "amqp"},
+    {NDPI_PROTOCOL_SSH, "ssh"},         {NDPI_PROTOCOL_REDIS, "redis"},
+    {NDPI_PROTOCOL_DTLS, "dtls"},       {NDPI_PROTOCOL_QUIC, "quic"},
+};
+
+/* ALPN (IANA TLS ALPN Protocol IDs) to protocol. */
+static const struct {
+    const char *alpn;
+    const char *name;
+} alpn_map[] = {
+    {"h2", "https"},     {"http/1.1", "https"}, {"http/1.0", "https"}, {"h3", "https"},
+    {"spdy/3", "https"}, {"spdy/3.1", "https"}, {"imap", "imap"},      {"pop3", "pop3"},
+    {"ftp", "ftp"},      {"xmpp-client", "xmpp"}, {"xmpp-server", "xmpp"}, {"dot", "dns"},
+    {"doq", "dns"},      {"managesieve", "managesieve"}, {"postgresql", "postgresql"},
+    {"mqtt", "mqtt"},    {"irc", "irc"},        {"nntp", "nntp"},      {"smb", "smb"},
+    {"ldap", "ldap"},    {"sip/2", "sip"},
+};
+
+/* Well-known TLS ports (a hint, used last). */
+static const struct {
+    uint16_t port;
+    const char *name;
+} port_map[] = {
+    {443, "https"}, {8443, "https"}, {993, "imap"},  {143, "imap"},  {995, "pop3"},
+    {110, "pop3"},  {465, "smtp"},   {587, "smtp"},  {25, "smtp"},   {636, "ldap"},
+    {389, "ldap"},  {3269, "ldap"},  {990, "ftp"},   {21, "ftp"},    {5222, "xmpp"},
+    {5223, "xmpp"}, {5269, "xmpp"},  {853, "dns"},   {3389, "rdp"},  {5061, "sip"},
+    {8883, "mqtt"}, {5671, "amqp"},  {6697, "irc"},  {563, "nntp"},  {4190, "managesieve"},
+    {5432, "postgresql"}, {3306, "mysql"}, {3478, "turn"}, {5349, "turn"},
+};
+
+struct classifier *classifier_new(char *err, size_t errlen)
+{
+    struct classifier *c = calloc(1, sizeof(*c));
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->ndpi = ndpi_init_detection_module(ndpi_no_prefs);
+    if (!c->ndpi) {
+        snprintf(err, errlen, "nDPI initialisation failed");
+        free(c);
+        return NULL;
+    }
+    NDPI_PROTOCOL_BITMASK all;
+    NDPI_BITMASK_SET_ALL(all);
+    ndpi_set_protocol_detection_bitmask2(c->ndpi, &all);
+    ndpi_finalize_initialization(c->ndpi);
+    c->nprotos = (int)ndpi_get_num_supported_protocols(c->ndpi);
+    c->lower_names = calloc((size_t)c->nprotos, sizeof(char *));
+    for (int i = 0; c->lower_names && i < c->nprotos; i++) {
+        const char *n = ndpi_get_proto_name(c->ndpi, (u_int16_t)i);
+        char *l = strdup(n ? n : "unknown");
+        for (char *p = l; p && *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        c->lower_names[i] = l;
+    }
+    return c;
+}
+
+void classifier_free(struct classifier *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; c->lower_names && i < c->nprotos; i++)
+        free(c->lower_names[i]);
+    free(c->lower_names);
+    ndpi_exit_detection_module(c->ndpi);
+    free(c);
+}
+
+void classify_release(struct classifier *c, struct classify_state *cs)
+{
+    (void)c;
+    if (cs->nf) {
+        ndpi_free_flow(cs->nf);
+        cs->nf = NULL;
+    }
+    cs->done = 1;
+}
+
+void classify_packet(struct classifier *c, struct classify_state *cs, const struct packet_view *pv)
+{
+    if (cs->done)
+        return;
+    if (!cs->nf) {
+        cs->nf = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT);
+        if (!cs->nf) {
+            classify_stats.alloc_failed++;
+            cs->done = 1;
+            return;
+        }
+        memset(cs->nf, 0, SIZEOF_FLOW_STRUCT);
+        classify_stats.flows++;
+    }
+    uint16_t len = pv->l3_len > 65535 ? 65535 : (uint16_t)pv->l3_len;
+    ndpi_protocol p = ndpi_detection_process_packet(c->ndpi, cs->nf, pv->l3, len,
+                                                    (u_int64_t)(pv->ts_us / 1000));
+    cs->packets++;
+    if (p.app_protocol != NDPI_PROTOCOL_UNKNOWN || p.master_protocol != NDPI_PROTOCOL_UNKNOWN) {
+        cs->master = p.master_protocol;
+        cs->app = p.app_protocol;
+        classify_stats.classified++;
+        classify_release(c, cs);
+        return;
+    }
+    if (cs->packets >= CLASSIFY_MAX_PACKETS) {
+        u_int8_t guessed = 0;
+        p = ndpi_detection_giveup(c->ndpi, cs->nf, 0, &guessed);
+        if (!guessed && (p.app_protocol || p.master_protocol)) {
+            cs->master = p.master_protocol;
+            cs->app = p.app_protocol;
+            classify_stats.classified++;
+        }
+        classify_release(c, cs);
+    }
+}
+
+static const char *mapped_protocol(uint16_t id)
+{
+    for (size_t i = 0; i < sizeof(protocol_map) / sizeof(*protocol_map); i++)
+        if (protocol_map[i].id == id)
+            return protocol_map[i].name;
+    return NULL;
+}
+
+static const char *alpn_protocol(const struct tls_handshake *hs)
+{
+    const char *chosen = hs->has_sh && hs->sh.alpn_len ? hs->sh.alpn : NULL;
+    char first[256];
+    if (!chosen && hs->has_ch && hs->ch.alpn_len > 1 && hs->ch.alpn[0] < hs->ch.alpn_len) {
+        memcpy(first, hs->ch.alpn + 1, hs->ch.alpn[0]);
+        first[hs->ch.alpn[0]] = 0;
+        chosen = first;
+    }
+    if (!chosen)
+        return NULL;
+    for (size_t i = 0; i < sizeof(alpn_map) / sizeof(*alpn_map); i++)
+        if (strcmp(alpn_map[i].alpn, chosen) == 0)
+            return alpn_map[i].name;
+    return NULL;
+}
+
+static const char *port_protocol(uint16_t port)
+{
+    for (size_t i = 0; i < sizeof(port_map) / sizeof(*port_map); i++)
+        if (port_map[i].port == port)
+            return port_map[i].name;
+    return NULL;
+}
+
+void classify_names(const struct classifier *c, const struct classify_state *cs,
+                    const struct tls_handshake *hs, const char **protocol,
+                    const char **application)
+{
+    const char *p = NULL;
+    *application = NULL;
+    if (cs && cs->app && cs->app != cs->master && !mapped_protocol(cs->app) &&
+        cs->app != NDPI_PROTOCOL_TLS && cs->app < c->nprotos && c->lower_names)
+        *application = c->lower_names[cs->app];
+    if (cs)
+        p = mapped_protocol(cs->app);
+    if (!p && cs)
+        p = mapped_protocol(cs->master);
+    /* nDPI's "TLS", "QUIC", "DTLS" name the carrier, not the application. */
+    if (!p || !strcmp(p, "dtls") || !strcmp(p, "quic")) {
+        const char *q = hs ? alpn_protocol(hs) : NULL;
+        if (!q && hs)
+            q = port_protocol(hs->server.port);
+        if (q)
+            p = q;
+    }
+    *protocol = p ? p : "unknown";
+}
+
+const char *classify_ndpi_version(void) { return ndpi_revision(); }

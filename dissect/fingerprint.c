@@ -1,0 +1,226 @@
+/* fingerprint.c: JA3/JA3S (Salesforce) and JA4 (FoxIO) fingerprints.
+ *
+ * The strings are built in bounded stack buffers from the lists kept in the
+ * hello structs; a hello whose lists were cut (`truncated`) gets no
+ * fingerprint, since a partial list would give a wrong one. */
+#include "fingerprint.h"
+
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Enough for every list at its bound as 5-digit decimals plus separators. */
+#define FP_BUF                                                                                     \
+    (8 + 6 * (TLS_MAX_CIPHERS + TLS_MAX_EXTENSIONS + TLS_MAX_GROUPS + TLS_MAX_POINT_FORMATS +      \
+              TLS_MAX_SIGALGS))
+
+struct strbuf {
+    char *p;
+    size_t len, cap;
+};
+
+__attribute__((format(printf, 2, 3))) static void sb_putf(struct strbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    if (b->len >= b->cap)
+        return;
+    va_start(ap, fmt);
+    int k = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        b->len = (size_t)k < b->cap - b->len ? b->len + (size_t)k : b->cap;
+}
+
+static void sb_putc(struct strbuf *b, char c)
+{
+    if (b->len + 1 < b->cap) {
+        b->p[b->len++] = c;
+        b->p[b->len] = 0;
+    }
+}
+
+/* Append a u16 list in decimal, dash-separated, GREASE removed. */
+static void sb_dec_list(struct strbuf *b, const uint16_t *v, unsigned n)
+{
+    int first = 1;
+    for (unsigned i = 0; i < n; i++) {
+        if (tls_is_grease(v[i]))
+            continue;
+        sb_putf(b, "%s%u", first ? "" : "-", v[i]);
+        first = 0;
+    }
+}
+
+static void digest_hex(const EVP_MD *md, const char *s, size_t len, char *out, size_t hexchars)
+{
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int dlen = 0;
+    static const char hex[] = "0123456789abcdef";
+    EVP_Digest(s, len, d, &dlen, md, NULL);
+    for (size_t i = 0; i < hexchars && i / 2 < dlen; i++)
+        out[i] = hex[(i % 2) ? (d[i / 2] & 15) : (d[i / 2] >> 4)];
+    out[hexchars] = 0;
+}
+
+int fingerprint_ja3(const struct tls_client_hello *ch, char out[JA3_HEX_LEN + 1])
+{
+    char buf[FP_BUF];
+    struct strbuf b = {buf, 0, sizeof(buf)};
+    if (ch->truncated || ch->sslv2_format)
+        return 0;
+    buf[0] = 0;
+    sb_putf(&b, "%u,", (unsigned)ch->legacy_version);
+    sb_dec_list(&b, ch->ciphers, ch->n_ciphers);
+    sb_putc(&b, ',');
+    sb_dec_list(&b, ch->extensions, ch->n_extensions);
+    sb_putc(&b, ',');
+    sb_dec_list(&b, ch->groups, ch->n_groups);
+    sb_putc(&b, ',');
+    for (unsigned i = 0; i < ch->n_point_formats; i++)
+        sb_putf(&b, "%s%u", i ? "-" : "", ch->point_formats[i]);
+    digest_hex(EVP_md5(), buf, b.len, out, JA3_HEX_LEN);
+    return 1;
+}
+
+int fingerprint_ja3s(const struct tls_server_hello *sh, char out[JA3_HEX_LEN + 1])
+{
+    char buf[8 + 6 * TLS_MAX_EXTENSIONS + 16];
+    struct strbuf b = {buf, 0, sizeof(buf)};
+    if (sh->truncated)
+        return 0;
+    buf[0] = 0;
+    sb_putf(&b, "%u,%u,", (unsigned)sh->legacy_version, (unsigned)sh->cipher);
+    sb_dec_list(&b, sh->extensions, sh->n_extensions);
+    digest_hex(EVP_md5(), buf, b.len, out, JA3_HEX_LEN);
+    return 1;
+}
+
+static const char *ja4_version(uint16_t v)
+{
+    switch (v) {
+    case 0x0304:
+        return "13";
+    case 0x0303:
+        return "12";
+    case 0x0302:
+        return "11";
+    case 0x0301:
+        return "10";
+    case 0x0300:
+        return "s3";
+    case 0x0002:
+        return "s2";
+    case 0xfeff:
+        return "d1";
+    case 0xfefd:
+        return "d2";
+    case 0xfefc:
+        return "d3";
+    default:
+        return "00";
+    }
+}
+
+static int is_alnum(uint8_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/* JA4 ALPN part: first and last character of the first ALPN value, or of its
+ * hex form when either is not alphanumeric; "00" without ALPN. */
+static void ja4_alpn(const struct tls_client_hello *ch, char out[3])
+{
+    static const char hex[] = "0123456789abcdef";
+    out[0] = out[1] = '0';
+    out[2] = 0;
+    if (ch->alpn_len < 2 || ch->alpn[0] == 0 || ch->alpn[0] + 1 > ch->alpn_len)
+        return;
+    uint8_t first = ch->alpn[1], last = ch->alpn[ch->alpn[0]];
+    if (is_alnum(first) && is_alnum(last)) {
+        out[0] = (char)first;
+        out[1] = (char)last;
+    } else {
+        out[0] = hex[first >> 4];
+        out[1] = hex[last & 15];
+    }
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+    uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorted hex list of the non-GREASE values, minus the ones in skip[]. */
+static unsigned ja4_sorted(const uint16_t *in, unsigned n, const uint16_t *skip, unsigned nskip,
+                           uint16_t *out)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < n; i++) {
+        int drop = tls_is_grease(in[i]);
+        for (unsigned j = 0; j < nskip; j++)
+            drop |= in[i] == skip[j];
+        if (!drop)
+            out[k++] = in[i];
+    }
+    qsort(out, k, sizeof(*out), cmp_u16);
+    return k;
+}
+
+static void sb_hex_list(struct strbuf *b, const uint16_t *v, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        sb_putf(b, "%s%04x", i ? "," : "", v[i]);
+}
+
+static unsigned count_non_grease(const uint16_t *v, unsigned n)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < n; i++)
+        k += !tls_is_grease(v[i]);
+    return k;
+}
+
+int fingerprint_ja4(const struct tls_client_hello *ch, enum ja4_transport transport,
+                    char out[JA4_MAX_LEN + 1])
+{
+    uint16_t sorted[TLS_MAX_CIPHERS];
+    char buf[FP_BUF], hb[13], hc[13], alpn[3];
+    struct strbuf b = {buf, 0, sizeof(buf)};
+    static const uint16_t skip_ext[] = {TLS_EXT_SERVER_NAME, TLS_EXT_ALPN};
+
+    if (ch->truncated || ch->sslv2_format)
+        return 0;
+    unsigned nc = count_non_grease(ch->ciphers, ch->n_ciphers);
+    unsigned ne = count_non_grease(ch->extensions, ch->n_extensions);
+    ja4_alpn(ch, alpn);
+
+    unsigned k = ja4_sorted(ch->ciphers, ch->n_ciphers, NULL, 0, sorted);
+    buf[0] = 0;
+    sb_hex_list(&b, sorted, k);
+    if (k)
+        digest_hex(EVP_sha256(), buf, b.len, hb, 12);
+    else
+        strcpy(hb, "000000000000");
+
+    k = ja4_sorted(ch->extensions, ch->n_extensions, skip_ext, 2, sorted);
+    b.len = 0;
+    buf[0] = 0;
+    sb_hex_list(&b, sorted, k);
+    if (ch->n_sigalgs) {
+        sb_putc(&b, '_');
+        for (unsigned i = 0; i < ch->n_sigalgs; i++)
+            sb_putf(&b, "%s%04x", i ? "," : "", ch->sigalgs[i]);
+    }
+    if (k)
+        digest_hex(EVP_sha256(), buf, b.len, hc, 12);
+    else
+        strcpy(hc, "000000000000");
+
+    snprintf(out, JA4_MAX_LEN + 1, "%c%s%c%02u%02u%s_%s_%s", (char)transport,
+             ja4_version(tls_client_max_version(ch)), ch->has_sni ? 'd' : 'i', nc > 99 ? 99 : nc,
+             ne > 99 ? 99 : ne, alpn, hb, hc);
+    return 1;
+}

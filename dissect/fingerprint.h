@@ -1,0 +1,25 @@
+/* fingerprint.h: JA3, JA3S and JA4 fingerprints of hellos. */
+#ifndef TLSMON_FINGERPRINT_H
+#define TLSMON_FINGERPRINT_H
+
+#include "tls.h"
+
+#define JA3_HEX_LEN 32
+#define JA4_MAX_LEN 40 /* "t13d1516h2_8daaf6152771_e5627efa2ab1" is 36 */
+
+/* The carrier, which JA4 writes as its first character. */
+enum ja4_transport { JA4_TCP = 't', JA4_QUIC = 'q', JA4_DTLS = 'd' };
+
+/* JA3 (Salesforce): MD5 of "version,ciphers,extensions,groups,formats",
+ * GREASE removed. Writes 32 hex digits and a NUL into out[33]. Returns 0
+ * (and writes nothing) when the hello cannot be fingerprinted whole. */
+int fingerprint_ja3(const struct tls_client_hello *ch, char out[JA3_HEX_LEN + 1]);
+
+/* JA3S: MD5 of "version,cipher,extensions" of a ServerHello. */
+int fingerprint_ja3s(const struct tls_server_hello *sh, char out[JA3_HEX_LEN + 1]);
+
+/* JA4 (FoxIO, JA4+ specification): "a_b_c" for a ClientHello. */
+int fingerprint_ja4(const struct tls_client_hello *ch, enum ja4_transport transport,
+                    char out[JA4_MAX_LEN + 1]);
+
+#endif

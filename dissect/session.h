@@ -1,0 +1,69 @@
+/* session.h: the TLS handshake tracker of one TCP connection.
+ *
+ * It receives each direction's in-order bytes, finds the TLS records and
+ * hellos in them, and hands each handshake to the sink twice: when it begins
+ * (the first hello) and when it settles (established, failed, closed, ...).
+ * After the handshake the session is finished and the flow costs nothing
+ * more. */
+#ifndef TLSMON_SESSION_H
+#define TLSMON_SESSION_H
+
+#include <stdint.h>
+
+#include "../capture/packet.h"
+#include "handshake.h"
+#include "span.h"
+#include "tls_stream.h"
+
+struct dissect_sink {
+    void (*begin)(void *ctx, struct tls_handshake *hs);
+    /* The handshake is final; the sink must not keep the pointer. */
+    void (*settle)(void *ctx, struct tls_handshake *hs, void *flow_ctx);
+    void *ctx;
+};
+
+/* Counters over all sessions, shown in the summary. */
+struct session_stats {
+    uint64_t client_hellos, server_hellos, sslv2_hellos;
+    uint64_t unparsable_hellos; /* malformed ClientHello/ServerHello bodies */
+    uint64_t oversize_hellos;   /* longer than TLS_STREAM_MAX_MESSAGE */
+    uint64_t handshakes;
+    uint64_t records_by_version[6]; /* SSL 3.0, TLS 1.0, 1.1, 1.2, 1.3, other */
+    uint64_t not_tls_flows;         /* inspected, no TLS found */
+};
+extern struct session_stats session_stats;
+
+struct tls_session {
+    struct endpoint ep[2]; /* ep[d]: the sender of direction d */
+    uint8_t transport;
+    uint8_t has_vlan;
+    uint16_t vlan;
+    uint8_t finished;   /* nothing more to learn from this connection */
+    uint8_t client_dir; /* of the open handshake */
+    uint8_t moved_on[2]; /* CCS or encrypted record since the last ServerHello */
+    uint8_t fin[2];
+    uint32_t segments;   /* data segments inspected */
+    int64_t now_us;
+    void *flow_ctx;      /* handed back to the sink on settle */
+    struct tls_handshake *hs; /* the open handshake, or NULL */
+    struct tls_stream st[2];
+    const struct dissect_sink *sink;
+};
+
+void session_init(struct tls_session *s, const struct endpoint *ep0, const struct endpoint *ep1,
+                  uint8_t transport, const struct dissect_sink *sink, void *flow_ctx);
+
+/* In-order bytes of direction dir, captured at now_us. */
+void session_data(struct tls_session *s, int dir, struct span data, int64_t now_us);
+
+/* Could direction dir's stream begin with these bytes? */
+int session_is_stream_start(struct span data);
+
+/* The connection was reset, or this direction sent FIN. */
+void session_fin(struct tls_session *s, int dir, int64_t now_us);
+void session_reset(struct tls_session *s, int64_t now_us);
+
+/* Settle whatever is open (flow ends) and release memory. */
+void session_end(struct tls_session *s, enum settle_reason why);
+
+#endif

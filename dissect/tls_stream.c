@@ -1,0 +1,200 @@
+/* tls_stream.c: record framing (RFC 8446 section 5.1, RFC 5246 section 6.2)
+ * and handshake message framing across records (RFC 8446 section 4). */
+#include "tls_stream.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tls.h"
+
+static int is_hello(uint8_t type)
+{
+    return type == TLS_HS_CLIENT_HELLO || type == TLS_HS_SERVER_HELLO;
+}
+
+/* Start a handshake message: decide whether to keep it. */
+static void hs_begin(struct tls_stream *ts)
+{
+    ts->hs_len = ((uint32_t)ts->hs_hdr[1] << 16) | ((uint32_t)ts->hs_hdr[2] << 8) | ts->hs_hdr[3];
+    ts->hs_have = 0;
+    ts->hs_keep = is_hello(ts->hs_hdr[0]);
+    if (ts->hs_keep && ts->hs_len > TLS_STREAM_MAX_MESSAGE) {
+        ts->hs_keep = 0;
+        ts->oversize++;
+    }
+}
+
+static void hs_finish(struct tls_stream *ts, int dir, struct span body,
+                      const struct tls_stream_sink *sink, void *ctx)
+{
+    if (ts->hs_keep)
+        sink->handshake(ctx, dir, ts->hs_hdr[0], body);
+    ts->hs_hdr_have = 0;
+    ts->hs_keep = 0;
+}
+
+/* Handshake-record body bytes: walk the messages they carry. */
+static void feed_handshake_bytes(struct tls_stream *ts, int dir, struct span data,
+                                 const struct tls_stream_sink *sink, void *ctx)
+{
+    while (data.n > 0) {
+        if (ts->hs_hdr_have < 4) {
+            uint8_t b;
+            span_u8(&data, &b);
+            ts->hs_hdr[ts->hs_hdr_have++] = b;
+            if (ts->hs_hdr_have == 4) {
+                hs_begin(ts);
+                if (ts->hs_len == 0)
+                    hs_finish(ts, dir, span_make(NULL, 0), sink, ctx);
+            }
+            continue;
+        }
+        uint32_t want = ts->hs_len - ts->hs_have;
+        size_t take = data.n < want ? data.n : want;
+        struct span piece;
+        span_sub(&data, take, &piece);
+        if (ts->hs_keep && ts->hs_have == 0 && take == want) {
+            /* Whole message in this piece: parse in place, no copy. */
+            ts->hs_have = ts->hs_len;
+            hs_finish(ts, dir, piece, sink, ctx);
+            continue;
+        }
+        if (ts->hs_keep) {
+            if (ts->buf_cap < ts->hs_len) {
+                uint8_t *nb = realloc(ts->buf, ts->hs_len);
+                if (!nb) {
+                    ts->hs_keep = 0;
+                    ts->oversize++;
+                } else {
+                    ts->buf = nb;
+                    ts->buf_cap = ts->hs_len;
+                }
+            }
+            if (ts->hs_keep)
+                memcpy(ts->buf + ts->hs_have, piece.p, take);
+        }
+        ts->hs_have += (uint32_t)take;
+        if (ts->hs_have == ts->hs_len)
+            hs_finish(ts, dir, span_make(ts->buf, ts->hs_len), sink, ctx);
+    }
+}
+
+static void feed_record_body(struct tls_stream *ts, int dir, struct span piece,
+                             const struct tls_stream_sink *sink, void *ctx)
+{
+    switch (ts->rec_type) {
+    case TLS_CT_HANDSHAKE:
+        if (!ts->encrypted)
+            feed_handshake_bytes(ts, dir, piece, sink, ctx);
+        break;
+    case TLS_CT_ALERT:
+        /* Only a plaintext alert's first two bytes mean anything. */
+        while (!ts->encrypted && ts->alert_have < 2 && piece.n > 0) {
+            span_u8(&piece, &ts->alert[ts->alert_have++]);
+            if (ts->alert_have == 2)
+                sink->alert(ctx, dir, ts->alert[0], ts->alert[1]);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+static void begin_record(struct tls_stream *ts, int dir, const struct tls_stream_sink *sink,
+                         void *ctx)
+{
+    if (!tls_looks_like_record(span_make(ts->hdr, 5))) {
+        ts->state = ts->state == TLS_STREAM_START ? TLS_STREAM_NOT_TLS : TLS_STREAM_BROKEN;
+        return;
+    }
+    ts->state = TLS_STREAM_RECORDS;
+    ts->rec_type = ts->hdr[0];
+    ts->rec_version = (uint16_t)((ts->hdr[1] << 8) | ts->hdr[2]);
+    ts->rec_left = (uint32_t)((ts->hdr[3] << 8) | ts->hdr[4]);
+    ts->alert_have = 0;
+    /* A handshake message split over records continues across a record of
+     * another type only in broken streams; restart message framing then. */
+    if (ts->rec_type != TLS_CT_HANDSHAKE) {
+        ts->hs_hdr_have = 0;
+        ts->hs_keep = 0;
+    }
+    sink->record(ctx, dir, ts->rec_type, ts->rec_version, (uint16_t)ts->rec_left);
+}
+
+/* SSLv2-format hello: 2-byte header, then the message, gathered whole. */
+static int feed_sslv2(struct tls_stream *ts, int dir, struct span *data,
+                      const struct tls_stream_sink *sink, void *ctx)
+{
+    if (ts->state == TLS_STREAM_START) {
+        size_t len = tls_sslv2_hello_record_len(*data);
+        if (!len)
+            return 0;
+        span_skip(data, 2);
+        ts->state = TLS_STREAM_SSLV2;
+        ts->hs_len = (uint32_t)len;
+        ts->hs_have = 0;
+        if (!ts->buf || ts->buf_cap < len) {
+            uint8_t *nb = realloc(ts->buf, len);
+            if (!nb) {
+                ts->state = TLS_STREAM_BROKEN;
+                return 1;
+            }
+            ts->buf = nb;
+            ts->buf_cap = (uint32_t)len;
+        }
+    }
+    size_t want = ts->hs_len - ts->hs_have;
+    size_t take = data->n < want ? data->n : want;
+    struct span piece;
+    span_sub(data, take, &piece);
+    memcpy(ts->buf + ts->hs_have, piece.p, take);
+    ts->hs_have += (uint32_t)take;
+    if (ts->hs_have == ts->hs_len) {
+        sink->sslv2_hello(ctx, dir, span_make(ts->buf, ts->hs_len));
+        ts->state = TLS_STREAM_RECORDS;
+        ts->hdr_have = 0;
+        ts->rec_left = 0;
+    }
+    return 1;
+}
+
+void tls_stream_feed(struct tls_stream *ts, int dir, struct span data,
+                     const struct tls_stream_sink *sink, void *ctx)
+{
+    if (ts->state == TLS_STREAM_START && ts->hdr_have == 0 && data.n >= 5 &&
+        feed_sslv2(ts, dir, &data, sink, ctx)) {
+        /* fall through to records with what is left */
+    } else if (ts->state == TLS_STREAM_SSLV2) {
+        feed_sslv2(ts, dir, &data, sink, ctx);
+    }
+    while (data.n > 0 && (ts->state == TLS_STREAM_START || ts->state == TLS_STREAM_RECORDS)) {
+        if (ts->rec_left == 0 && ts->hdr_have < 5) {
+            uint8_t b;
+            span_u8(&data, &b);
+            ts->hdr[ts->hdr_have++] = b;
+            /* Reject non-TLS as early as the first bytes allow. */
+            if (ts->state == TLS_STREAM_START && ts->hdr_have == 3 &&
+                !tls_looks_like_record(span_make(ts->hdr, 3))) {
+                ts->state = TLS_STREAM_NOT_TLS;
+                return;
+            }
+            if (ts->hdr_have == 5) {
+                begin_record(ts, dir, sink, ctx);
+                ts->hdr_have = 0;
+            }
+            continue;
+        }
+        size_t take = data.n < ts->rec_left ? data.n : ts->rec_left;
+        struct span piece;
+        span_sub(&data, take, &piece);
+        ts->rec_left -= (uint32_t)take;
+        feed_record_body(ts, dir, piece, sink, ctx);
+    }
+}
+
+void tls_stream_free(struct tls_stream *ts)
+{
+    free(ts->buf);
+    ts->buf = NULL;
+    ts->buf_cap = 0;
+}

@@ -1,0 +1,322 @@
+/* engine.c: see engine.h. Per packet: decode, one flow lookup, counters; for
+ * a TCP flow still being inspected also nDPI (first packets only),
+ * reassembly and the TLS session. A flow whose handshake has settled drops
+ * all of that and costs one lookup and a few counters. */
+#include "engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/decode.h"
+#include "capture/flow_table.h"
+#include "capture/tcp_reasm.h"
+#include "dissect/classify.h"
+#include "dissect/session.h"
+#include "report/handshake_log.h"
+
+#define EXPIRE_EVERY_US 1000000
+
+/* What a flow carries while it is being inspected. */
+struct flow_state {
+    struct tls_session session;
+    struct tcp_reasm reasm;
+    struct classify_state cls;
+};
+
+struct engine {
+    struct engine_options opt;
+    struct flow_table *flows;
+    struct classifier *classifier;
+    struct hslog *log;
+    struct summary *summary;
+    struct dissect_sink sink;
+    struct run_counters c;
+    struct flow_table_stats final_flow_stats;
+    int finished;
+    int64_t now_us, last_expire_us;
+};
+
+/* Context of the reassembly callbacks for the current packet. */
+struct deliver_ctx {
+    struct flow_state *fs;
+    int64_t now_us;
+};
+
+static void deliver(void *ctx, int dir, struct span data)
+{
+    struct deliver_ctx *d = ctx;
+    session_data(&d->fs->session, dir, data, d->now_us);
+}
+
+static int is_start(void *ctx, int dir, struct span data)
+{
+    (void)ctx;
+    (void)dir;
+    return session_is_stream_start(data);
+}
+
+static const struct tcp_reasm_ops reasm_ops = {deliver, is_start};
+
+static void sink_begin(void *ctx, struct tls_handshake *hs)
+{
+    struct engine *e = ctx;
+    if (e->log)
+        hslog_begin(e->log, hs);
+}
+
+static void sink_settle(void *ctx, struct tls_handshake *hs, void *flow_ctx)
+{
+    struct engine *e = ctx;
+    struct flow_state *fs = flow_ctx;
+    classify_names(e->classifier, fs ? &fs->cls : NULL, hs, &hs->protocol, &hs->application);
+    summary_add(e->summary, hs);
+    if (e->log)
+        hslog_settle(e->log, hs);
+}
+
+static void flow_state_free(struct engine *e, struct flow *f, enum settle_reason why)
+{
+    struct flow_state *fs = f->user;
+    if (!fs)
+        return;
+    session_end(&fs->session, why);
+    tcp_reasm_free(&fs->reasm);
+    classify_release(e->classifier, &fs->cls);
+    free(fs);
+    f->user = NULL;
+}
+
+static void on_flow_end(struct flow *f, enum flow_end_reason why, void *ctx)
+{
+    static const enum settle_reason map[] = {
+        [FLOW_END_IDLE] = SETTLE_IDLE,
+        [FLOW_END_EVICTED] = SETTLE_EVICTED,
+        [FLOW_END_REUSED] = SETTLE_CLOSED,
+        [FLOW_END_SHUTDOWN] = SETTLE_END_OF_INPUT,
+    };
+    flow_state_free(ctx, f, map[why]);
+}
+
+struct engine *engine_new(const struct engine_options *opt, char *err, size_t errlen)
+{
+    struct engine *e = calloc(1, sizeof(*e));
+    if (!e) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    e->opt = *opt;
+    e->sink.begin = sink_begin;
+    e->sink.settle = sink_settle;
+    e->sink.ctx = e;
+    e->c.first_ts = -1;
+    if (!(e->summary = summary_new()) ||
+        !(e->flows = flow_table_new(opt->max_flows, on_flow_end, e))) {
+        snprintf(err, errlen, "out of memory");
+        engine_free(e);
+        return NULL;
+    }
+    if (!(e->classifier = classifier_new(err, errlen))) {
+        engine_free(e);
+        return NULL;
+    }
+    if (opt->log_path && !(e->log = hslog_open(opt->log_path, err, errlen))) {
+        engine_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+static void count_decode_failure(struct engine *e, enum decode_result r)
+{
+    switch (r) {
+    case DECODE_TRUNCATED:
+        e->c.short_headers++;
+        break;
+    case DECODE_NOT_IP:
+        e->c.not_ip++;
+        break;
+    case DECODE_NOT_TCP_UDP:
+        e->c.not_tcp_udp++;
+        break;
+    case DECODE_FRAGMENT:
+        e->c.fragments++;
+        break;
+    default:
+        e->c.malformed++;
+        break;
+    }
+}
+
+static struct flow_state *flow_state_new(const struct flow *f, const struct engine *e)
+{
+    struct flow_state *fs = calloc(1, sizeof(*fs));
+    if (!fs)
+        return NULL;
+    struct endpoint ep[2];
+    for (int d = 0; d < 2; d++) {
+        ep[d].family = f->key.family;
+        memcpy(ep[d].addr, f->key.addr[d], 16);
+        ep[d].port = f->key.port[d];
+    }
+    session_init(&fs->session, &ep[0], &ep[1], f->key.transport, &e->sink, fs);
+    fs->session.has_vlan = f->key.vlan != 0;
+    fs->session.vlan = f->key.vlan;
+    return fs;
+}
+
+static void tcp_packet(struct engine *e, struct flow *f, int dir, const struct packet_view *pv)
+{
+    struct flow_state *fs = f->user;
+    if (!fs)
+        return;
+    if (fs->cls.done == 0)
+        classify_packet(e->classifier, &fs->cls, pv);
+    struct deliver_ctx dc = {fs, pv->ts_us};
+    tcp_reasm_segment(&fs->reasm, dir, pv, &reasm_ops, &dc);
+    if (pv->tcp_flags & TCPF_RST)
+        session_reset(&fs->session, pv->ts_us);
+    else if (pv->tcp_flags & TCPF_FIN)
+        session_fin(&fs->session, dir, pv->ts_us);
+    if (fs->session.finished) {
+        flow_state_free(e, f, SETTLE_GAVE_UP); /* nothing is open any more */
+        f->done = 1;
+    }
+}
+
+void engine_frame(void *ctx, int linktype, const struct frame *fr)
+{
+    struct engine *e = ctx;
+    struct packet_view pv;
+    double ts = (double)fr->ts_us / 1e6;
+
+    e->c.packets++;
+    e->c.bytes += fr->len;
+    if (fr->caplen < fr->len)
+        e->c.truncated_packets++;
+    if (e->c.first_ts < 0 || ts < e->c.first_ts)
+        e->c.first_ts = ts;
+    if (ts > e->c.last_ts)
+        e->c.last_ts = ts;
+    if (fr->ts_us > e->now_us)
+        e->now_us = fr->ts_us;
+    if (e->now_us - e->last_expire_us >= EXPIRE_EVERY_US) {
+        flow_table_expire(e->flows, e->now_us, e->opt.idle_us);
+        e->last_expire_us = e->now_us;
+    }
+
+    enum decode_result r = decode_packet(linktype, fr->data, fr->caplen, fr->len, &pv);
+    if (r != DECODE_OK) {
+        count_decode_failure(e, r);
+        return;
+    }
+    pv.ts_us = fr->ts_us;
+    if (pv.transport == TRANSPORT_TCP)
+        e->c.tcp_packets++;
+    else
+        e->c.udp_packets++;
+
+    struct flow_key key;
+    int dir, created;
+    flow_key_from_packet(&pv, &key, &dir);
+    struct flow *f = flow_table_lookup(e->flows, &key, e->now_us, &created);
+    if (!f)
+        return;
+    /* A new connection on a 5-tuple whose old one closed. */
+    if (!created && pv.transport == TRANSPORT_TCP &&
+        (pv.tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN && (f->fin_mask || f->rst)) {
+        flow_table_remove(e->flows, f, FLOW_END_REUSED);
+        f = flow_table_lookup(e->flows, &key, e->now_us, &created);
+        if (!f)
+            return;
+    }
+    if (created && pv.transport == TRANSPORT_TCP)
+        f->user = flow_state_new(f, e);
+    f->pkts[dir]++;
+    f->bytes[dir] += fr->len;
+    if (pv.transport != TRANSPORT_TCP)
+        return;
+    if (pv.tcp_flags & TCPF_FIN)
+        f->fin_mask |= (uint8_t)(1u << dir);
+    if (pv.tcp_flags & TCPF_RST)
+        f->rst = 1;
+    if ((pv.tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
+        f->syn_dir = (uint8_t)dir;
+    tcp_packet(e, f, dir, &pv);
+}
+
+int engine_finish(struct engine *e, char *err, size_t errlen)
+{
+    int rc = 0;
+    if (e->finished)
+        return 0;
+    e->finished = 1;
+    if (e->flows) {
+        flow_table_get_stats(e->flows, &e->final_flow_stats);
+        flow_table_free(e->flows); /* settles every open handshake */
+        e->flows = NULL;
+    }
+    if (e->log) {
+        struct hslog_stats ls;
+        hslog_get_stats(e->log, &ls);
+        e->c.log_written = ls.written;
+        e->c.log_out_of_order = ls.out_of_order;
+        rc = hslog_close(e->log, err, errlen);
+        e->log = NULL;
+    }
+    return rc;
+}
+
+void engine_count_file(struct engine *e, int failed)
+{
+    e->c.files++;
+    e->c.files_failed += failed != 0;
+}
+
+void engine_counters(const struct engine *e, struct run_counters *c)
+{
+    struct flow_table_stats fst = e->final_flow_stats;
+    *c = e->c;
+    if (e->flows)
+        flow_table_get_stats(e->flows, &fst);
+    if (c->first_ts < 0)
+        c->first_ts = 0;
+    c->flows_created = fst.created;
+    c->flows_peak = fst.peak;
+    c->flows_evicted = fst.evicted;
+    c->flows_expired = fst.expired;
+    c->client_hellos = session_stats.client_hellos;
+    c->server_hellos = session_stats.server_hellos;
+    c->sslv2_hellos = session_stats.sslv2_hellos;
+    c->unparsable_hellos = session_stats.unparsable_hellos;
+    c->oversize_hellos = session_stats.oversize_hellos;
+    memcpy(c->records_by_version, session_stats.records_by_version,
+           sizeof(c->records_by_version));
+    c->reasm_out_of_order = tcp_reasm_stats.out_of_order;
+    c->reasm_retransmitted = tcp_reasm_stats.retransmitted;
+    c->reasm_gaps = tcp_reasm_stats.gaps;
+    c->reasm_cap_hits = tcp_reasm_stats.cap_hits;
+    c->reasm_peak_bytes = tcp_reasm_stats.held_peak;
+    c->ndpi_flows = classify_stats.flows;
+    c->ndpi_classified = classify_stats.classified;
+}
+
+const struct summary *engine_summary(const struct engine *e) { return e->summary; }
+
+void engine_free(struct engine *e)
+{
+    if (!e)
+        return;
+    if (!e->finished) {
+        char err[256];
+        engine_finish(e, err, sizeof(err));
+    }
+    flow_table_free(e->flows);
+    if (e->log) {
+        char err[256];
+        hslog_close(e->log, err, sizeof(err));
+    }
+    classifier_free(e->classifier);
+    summary_free(e->summary);
+    free(e);
+}

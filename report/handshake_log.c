@@ -1,0 +1,390 @@
+/* handshake_log.c: one JSON object per handshake, in start order. */
+#include "handshake_log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../dissect/fingerprint.h"
+#include "cipher_names.h"
+
+struct pending {
+    char *line; /* the settled line, NULL when not settled or already written */
+    size_t len;
+    uint8_t settled;
+};
+
+struct hslog {
+    FILE *f;
+    char *path;
+    int is_stdout;
+    struct pending *q; /* ring of handshakes not yet written, from head_seq */
+    size_t q_cap, q_head, q_count;
+    uint64_t head_seq;
+    size_t pending_bytes;
+    struct json j;
+    struct hslog_stats st;
+    int error; /* errno of the first write error */
+};
+
+static char *iobuf_for(FILE *f)
+{
+    enum { IOBUF = 1 << 20 };
+    char *b = malloc(IOBUF);
+    if (b)
+        setvbuf(f, b, _IOFBF, IOBUF);
+    return b;
+}
+
+static char *log_iobuf; /* one log is open at a time */
+
+static int open_file(struct hslog *l, char *err, size_t errlen)
+{
+    if (l->is_stdout) {
+        l->f = stdout;
+        return 0;
+    }
+    l->f = fopen(l->path, "a");
+    if (!l->f) {
+        snprintf(err, errlen, "cannot open log %s: %s", l->path, strerror(errno));
+        return -1;
+    }
+    free(log_iobuf);
+    log_iobuf = iobuf_for(l->f);
+    return 0;
+}
+
+struct hslog *hslog_open(const char *path, char *err, size_t errlen)
+{
+    struct hslog *l = calloc(1, sizeof(*l));
+    if (!l || !(l->path = strdup(path))) {
+        free(l);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    l->is_stdout = strcmp(path, "-") == 0;
+    l->head_seq = 0; /* set by the first begin */
+    json_init(&l->j);
+    if (open_file(l, err, errlen) < 0) {
+        free(l->path);
+        free(l);
+        return NULL;
+    }
+    return l;
+}
+
+void format_ip(const struct endpoint *e, char *out, size_t len)
+{
+    if (!inet_ntop(e->family == ADDR_V6 ? AF_INET6 : AF_INET, e->addr, out, (socklen_t)len))
+        snprintf(out, len, "?");
+}
+
+void format_timestamp(int64_t ts_us, char *out, size_t len)
+{
+    time_t sec = (time_t)(ts_us / 1000000);
+    long usec = (long)(ts_us % 1000000);
+    if (usec < 0) {
+        usec += 1000000;
+        sec -= 1;
+    }
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+}
+
+const char *cipher_display_name(uint16_t v, char buf[8])
+{
+    const struct cipher_name *c = cipher_lookup(v);
+    if (c)
+        return c->name;
+    snprintf(buf, 8, "0x%04X", v);
+    return buf;
+}
+
+static void endpoint_json(struct json *j, const char *key, const struct endpoint *e)
+{
+    char ip[64];
+    format_ip(e, ip, sizeof(ip));
+    json_open_object(j, key);
+    json_string(j, "ip", ip);
+    json_uint(j, "port", e->port);
+    json_close_object(j);
+}
+
+static void version_json(struct json *j, uint16_t v)
+{
+    const char *proto = tls_version_protocol(v), *num = tls_version_number(v);
+    if (proto && num) {
+        json_string(j, "version_protocol", proto);
+        json_string(j, "version", num);
+    }
+}
+
+/* Does the client offer a version outside the named table (drafts, vendor
+ * values)? Then its ranking is not certain. */
+static int offers_unnamed(const struct tls_client_hello *ch)
+{
+    for (unsigned i = 0; i < ch->n_versions; i++)
+        if (!tls_is_grease(ch->versions[i]) && !tls_version_protocol(ch->versions[i]))
+            return 1;
+    return 0;
+}
+
+static int cmp_rank_desc(const void *a, const void *b)
+{
+    int ra = tls_version_rank(*(const uint16_t *)a), rb = tls_version_rank(*(const uint16_t *)b);
+    return rb - ra;
+}
+
+static void client_versions_json(struct json *j, const struct tls_client_hello *ch)
+{
+    uint16_t best = tls_client_max_version(ch);
+    if (!ch->has_supported_versions || ch->n_versions == 0) {
+        version_json(j, best);
+        if (tls_version_number(best)) {
+            json_open_array(j, "supported_versions");
+            json_string(j, NULL, tls_version_number(best));
+            json_close_array(j);
+        }
+        return;
+    }
+    int unnamed = offers_unnamed(ch);
+    /* With unnamed versions offered, only TLS 1.3 is surely the highest. */
+    if (!unnamed || tls_version_rank(best) == 6)
+        version_json(j, best);
+    if (unnamed)
+        return;
+    uint16_t v[TLS_MAX_VERSIONS];
+    unsigned n = 0;
+    for (unsigned i = 0; i < ch->n_versions; i++)
+        if (!tls_is_grease(ch->versions[i]))
+            v[n++] = ch->versions[i];
+    qsort(v, n, sizeof(*v), cmp_rank_desc);
+    json_open_array(j, "supported_versions");
+    for (unsigned i = 0; i < n; i++)
+        if (i == 0 || v[i] != v[i - 1])
+            json_string(j, NULL, tls_version_number(v[i]));
+    json_close_array(j);
+}
+
+static void client_json(struct json *j, const struct tls_handshake *hs)
+{
+    const struct tls_client_hello *ch = &hs->ch;
+    char buf[8], fp[JA4_MAX_LEN + 1];
+    json_open_object(j, "client");
+    client_versions_json(j, ch);
+    json_open_array(j, "supported_ciphers");
+    for (unsigned i = 0; i < ch->n_ciphers; i++)
+        if (!tls_is_grease(ch->ciphers[i]))
+            json_string(j, NULL, cipher_display_name(ch->ciphers[i], buf));
+    json_close_array(j);
+    if (ch->has_sni)
+        json_string_n(j, "server_name", ch->sni, ch->sni_len);
+    if (ch->has_alpn) {
+        struct span a = span_make(ch->alpn, ch->alpn_len), name;
+        json_open_array(j, "alpn");
+        while (span_vec8(&a, &name))
+            json_string_n(j, NULL, (const char *)name.p, name.n);
+        json_close_array(j);
+    }
+    if (fingerprint_ja3(ch, fp))
+        json_string(j, "ja3", fp);
+    enum ja4_transport t = hs->encapsulation == ENCAP_QUIC ? JA4_QUIC
+                           : tls_version_protocol(ch->legacy_version) &&
+                                   tls_version_protocol(ch->legacy_version)[0] == 'd'
+                               ? JA4_DTLS
+                               : JA4_TCP;
+    if (fingerprint_ja4(ch, t, fp))
+        json_string(j, "ja4", fp);
+    json_close_object(j);
+}
+
+void handshake_to_json(const struct tls_handshake *hs, struct json *j)
+{
+    char ts[40], buf[8], fp[JA3_HEX_LEN + 1];
+    format_timestamp(hs->ts_us, ts, sizeof(ts));
+    json_open_object(j, NULL);
+    json_string(j, "@timestamp", ts);
+    json_open_object(j, "event");
+    json_string(j, "dataset", "tlsmon.handshake");
+    json_close_object(j);
+    endpoint_json(j, "source", &hs->client);
+    endpoint_json(j, "destination", &hs->server);
+    json_open_object(j, "network");
+    json_string(j, "transport", hs->transport == TRANSPORT_UDP ? "udp" : "tcp");
+    json_string(j, "protocol", hs->protocol ? hs->protocol : "unknown");
+    if (hs->application)
+        json_string(j, "application", hs->application);
+    if (hs->has_vlan) {
+        char vlan[8];
+        snprintf(vlan, sizeof(vlan), "%u", hs->vlan);
+        json_open_object(j, "vlan");
+        json_string(j, "id", vlan);
+        json_close_object(j);
+    }
+    json_close_object(j);
+
+    json_open_object(j, "tls");
+    json_string(j, "encapsulation", encapsulation_name((enum encapsulation)hs->encapsulation));
+    if (hs->has_sh) {
+        version_json(j, tls_server_version(&hs->sh));
+        json_string(j, "cipher", cipher_display_name(hs->sh.cipher, buf));
+    }
+    json_bool(j, "established", hs->established);
+    if (hs->has_sh)
+        json_bool(j, "resumed", handshake_resumed(hs));
+    if (hs->has_sh && hs->sh.alpn_len)
+        json_string_n(j, "next_protocol", hs->sh.alpn, hs->sh.alpn_len);
+    if (hs->has_ch)
+        client_json(j, hs);
+    if (hs->has_sh && fingerprint_ja3s(&hs->sh, fp)) {
+        json_open_object(j, "server");
+        json_string(j, "ja3s", fp);
+        json_close_object(j);
+    }
+    json_close_object(j);
+
+    json_open_object(j, "tlsmon");
+    json_string(j, "end", settle_reason_name((enum settle_reason)hs->settle));
+    if (hs->saw_hrr)
+        json_bool(j, "hello_retry_request", 1);
+    if (hs->alert_level)
+        json_uint(j, "alert", hs->alert_desc);
+    if (hs->ch.truncated || hs->sh.truncated)
+        json_bool(j, "hello_truncated", 1);
+    json_close_object(j);
+    json_close_object(j);
+}
+
+static void write_line(struct hslog *l, const char *line, size_t len)
+{
+    if (l->error)
+        return;
+    if (fwrite(line, 1, len, l->f) != len || fputc('\n', l->f) == EOF) {
+        l->error = errno ? errno : EIO;
+        l->st.write_errors++;
+        return;
+    }
+    l->st.written++;
+}
+
+static struct pending *slot(struct hslog *l, size_t i) { return &l->q[(l->q_head + i) % l->q_cap]; }
+
+void hslog_begin(struct hslog *l, const struct tls_handshake *hs)
+{
+    if (l->q_count == 0)
+        l->head_seq = hs->seq;
+    if (l->q_count == l->q_cap) {
+        size_t cap = l->q_cap ? l->q_cap * 2 : 256;
+        struct pending *q = calloc(cap, sizeof(*q));
+        if (!q)
+            return; /* its settle will be written out of order */
+        for (size_t i = 0; i < l->q_count; i++)
+            q[i] = *slot(l, i);
+        free(l->q);
+        l->q = q;
+        l->q_cap = cap;
+        l->q_head = 0;
+    }
+    struct pending *p = slot(l, l->q_count++);
+    p->line = NULL;
+    p->len = 0;
+    p->settled = 0;
+}
+
+/* Write settled lines from the head of the order. */
+static void drain(struct hslog *l)
+{
+    while (l->q_count > 0 && slot(l, 0)->settled) {
+        struct pending *p = slot(l, 0);
+        if (p->line) {
+            write_line(l, p->line, p->len);
+            l->pending_bytes -= p->len;
+            free(p->line);
+            p->line = NULL;
+        }
+        l->q_head = (l->q_head + 1) % l->q_cap;
+        l->q_count--;
+        l->head_seq++;
+    }
+}
+
+void hslog_settle(struct hslog *l, const struct tls_handshake *hs)
+{
+    json_reset(&l->j);
+    handshake_to_json(hs, &l->j);
+    if (l->j.failed)
+        return;
+    int in_queue = l->q_count > 0 && hs->seq >= l->head_seq && hs->seq - l->head_seq < l->q_count;
+    struct pending *p = in_queue ? slot(l, (size_t)(hs->seq - l->head_seq)) : NULL;
+    int at_head = in_queue && hs->seq == l->head_seq;
+    if (p && !at_head && l->pending_bytes + l->j.len <= HSLOG_MAX_PENDING_BYTES &&
+        (p->line = malloc(l->j.len)) != NULL) {
+        memcpy(p->line, l->j.p, l->j.len);
+        p->len = l->j.len;
+        p->settled = 1;
+        l->pending_bytes += p->len;
+        return;
+    }
+    /* At the head, or past the bound: write it now. */
+    if (!at_head)
+        l->st.out_of_order++;
+    write_line(l, l->j.p, l->j.len);
+    if (p)
+        p->settled = 1;
+    drain(l);
+}
+
+int hslog_flush(struct hslog *l, char *err, size_t errlen)
+{
+    if (!l->error && fflush(l->f) != 0)
+        l->error = errno ? errno : EIO;
+    if (l->error) {
+        snprintf(err, errlen, "cannot write log %s: %s", l->is_stdout ? "(stdout)" : l->path,
+                 strerror(l->error));
+        return -1;
+    }
+    return 0;
+}
+
+int hslog_reopen(struct hslog *l, char *err, size_t errlen)
+{
+    if (l->is_stdout)
+        return 0;
+    if (hslog_flush(l, err, errlen) < 0)
+        return -1;
+    fclose(l->f);
+    return open_file(l, err, errlen);
+}
+
+int hslog_close(struct hslog *l, char *err, size_t errlen)
+{
+    /* Every flow has ended before this, so every slot is settled; a slot
+     * that is not (begin without settle) is skipped. */
+    while (l->q_count > 0) {
+        struct pending *p = slot(l, 0);
+        if (p->line) {
+            write_line(l, p->line, p->len);
+            free(p->line);
+        }
+        l->q_head = (l->q_head + 1) % l->q_cap;
+        l->q_count--;
+    }
+    int rc = hslog_flush(l, err, errlen);
+    if (!l->is_stdout && fclose(l->f) != 0 && rc == 0) {
+        snprintf(err, errlen, "cannot write log %s: %s", l->path, strerror(errno));
+        rc = -1;
+    }
+    free(log_iobuf);
+    log_iobuf = NULL;
+    json_free(&l->j);
+    free(l->q);
+    free(l->path);
+    free(l);
+    return rc;
+}
+
+void hslog_get_stats(const struct hslog *l, struct hslog_stats *st) { *st = l->st; }

@@ -1,0 +1,224 @@
+/* tlsmon.c: command line. */
+#include <errno.h>
+#include <getopt.h>
+#include <openssl/opensslv.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/source.h"
+#include "dissect/classify.h"
+#include "engine.h"
+
+#ifndef TLSMON_VERSION
+#define TLSMON_VERSION "0.1.0"
+#endif
+
+/* Exit codes (also in README.md and --help). */
+enum {
+    EXIT_OK = 0,
+    EXIT_INPUT = 1,  /* an input could not be read (the others were) */
+    EXIT_USAGE = 2,  /* bad command line */
+    EXIT_OUTPUT = 3, /* the log could not be written */
+    EXIT_INTERNAL = 4,
+};
+
+static volatile int stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: tlsmon -r FILE [-r FILE ...] [options]\n"
+            "\n"
+            "Passive TLS version monitor: reads packet captures and reports which\n"
+            "SSL/TLS versions and cipher suites every client and server offers and\n"
+            "negotiates.\n"
+            "\n"
+            "Input:\n"
+            "  -r, --read FILE        read a pcap or pcapng file; a directory reads every\n"
+            "                         capture in it (sorted by name); '-' reads stdin.\n"
+            "                         Repeatable: flows continue across files.\n"
+            "  -f, --filter 'BPF'     only packets matching this tcpdump-style filter\n"
+            "\n"
+            "Output:\n"
+            "  --log PATH             write the handshake log (NDJSON, one line per\n"
+            "                         handshake) to PATH, appending; '-' is stdout\n"
+            "  -q, --quiet            no summary\n"
+            "\n"
+            "Limits:\n"
+            "  --max-flows N          flows tracked at once (default 1000000); the least\n"
+            "                         recently seen flow is evicted at the cap (counted)\n"
+            "  --flow-timeout SEC     a flow idle this long ends (default 300)\n"
+            "\n"
+            "  -h, --help             this text\n"
+            "  -V, --version          version and library versions\n"
+            "\n"
+            "Exit status: 0 success (a capture whose last packet is cut short is a\n"
+            "warning); 1 an input could not be read (the others were); 2 usage error;\n"
+            "3 the log could not be written; 4 internal error (out of memory, nDPI).\n");
+}
+
+static void version(void)
+{
+    printf("tlsmon %s\n%s\nnDPI %s\n%s\n", TLSMON_VERSION, source_libpcap_version(),
+           classify_ndpi_version(), OPENSSL_VERSION_TEXT);
+}
+
+static int parse_count(const char *opt, const char *arg, unsigned long long max,
+                       unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (errno || *end || end == arg || v == 0 || v > max || arg[0] == '-') {
+        fprintf(stderr, "tlsmon: %s: '%s' is not a number from 1 to %llu\n", opt, arg, max);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/* Read one named input (file, directory or stdin). Returns 0 or EXIT_INPUT. */
+static int read_input(struct engine *e, const char *path, const char *filter)
+{
+    char err[512];
+    int rc = EXIT_OK;
+    if (source_is_directory(path)) {
+        char **list = source_list_directory(path, err, sizeof(err));
+        if (!list) {
+            fprintf(stderr, "tlsmon: %s\n", err);
+            engine_count_file(e, 1);
+            return EXIT_INPUT;
+        }
+        for (char **p = list; *p && !stop_requested; p++) {
+            if (!source_looks_like_capture(*p)) {
+                fprintf(stderr, "tlsmon: %s: skipped, not a pcap or pcapng capture\n", *p);
+                continue;
+            }
+            if (read_input(e, *p, filter) != EXIT_OK)
+                rc = EXIT_INPUT;
+        }
+        source_free_list(list);
+        return rc;
+    }
+    enum source_status st =
+        source_read_file(path, filter, engine_frame, e, &stop_requested, err, sizeof(err));
+    engine_count_file(e, st == SOURCE_FAILED);
+    if (st == SOURCE_FAILED) {
+        fprintf(stderr, "tlsmon: %s\n", err);
+        return EXIT_INPUT;
+    }
+    if (st == SOURCE_TRUNCATED)
+        fprintf(stderr, "tlsmon: warning: %s\n", err);
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_LOG = 256, OPT_MAX_FLOWS, OPT_FLOW_TIMEOUT };
+    static const struct option longopts[] = {
+        {"read", required_argument, NULL, 'r'},
+        {"filter", required_argument, NULL, 'f'},
+        {"log", required_argument, NULL, OPT_LOG},
+        {"quiet", no_argument, NULL, 'q'},
+        {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+        {"flow-timeout", required_argument, NULL, OPT_FLOW_TIMEOUT},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    struct engine_options opt = {1000000, 300 * 1000000LL, NULL};
+    const char *filter = NULL;
+    const char **inputs = calloc((size_t)argc + 1, sizeof(*inputs));
+    int ninputs = 0, quiet = 0, c;
+    unsigned long long v;
+
+    if (!inputs)
+        return EXIT_INTERNAL;
+    while ((c = getopt_long(argc, argv, "r:f:qhV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            inputs[ninputs++] = optarg;
+            break;
+        case 'f':
+            filter = optarg;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case OPT_LOG:
+            opt.log_path = optarg;
+            break;
+        case OPT_MAX_FLOWS:
+            if (!parse_count("--max-flows", optarg, 100000000ULL, &v))
+                return EXIT_USAGE;
+            opt.max_flows = (size_t)v;
+            break;
+        case OPT_FLOW_TIMEOUT:
+            if (!parse_count("--flow-timeout", optarg, 86400ULL * 365, &v))
+                return EXIT_USAGE;
+            opt.idle_us = (int64_t)v * 1000000;
+            break;
+        case 'h':
+            usage(stdout);
+            return EXIT_OK;
+        case 'V':
+            version();
+            return EXIT_OK;
+        default:
+            fprintf(stderr, "Try 'tlsmon --help'.\n");
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "tlsmon: unexpected argument '%s' (inputs are given with -r)\n",
+                argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (ninputs == 0) {
+        fprintf(stderr, "tlsmon: no input: give a capture with -r FILE (see --help)\n");
+        return EXIT_USAGE;
+    }
+
+    char err[512];
+    struct engine *e = engine_new(&opt, err, sizeof(err));
+    if (!e) {
+        fprintf(stderr, "tlsmon: %s\n", err);
+        free(inputs);
+        return errno == ENOMEM ? EXIT_INTERNAL : EXIT_OUTPUT;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    int rc = EXIT_OK;
+    for (int i = 0; i < ninputs && !stop_requested; i++)
+        if (read_input(e, inputs[i], filter) != EXIT_OK)
+            rc = EXIT_INPUT;
+    if (stop_requested)
+        fprintf(stderr, "tlsmon: interrupted; settling open handshakes\n");
+
+    if (engine_finish(e, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tlsmon: %s\n", err);
+        rc = EXIT_OUTPUT;
+    }
+    if (!quiet) {
+        struct run_counters counters;
+        engine_counters(e, &counters);
+        FILE *out = opt.log_path && strcmp(opt.log_path, "-") == 0 ? stderr : stdout;
+        summary_print(engine_summary(e), &counters, out);
+        fflush(out);
+    }
+    engine_free(e);
+    free(inputs);
+    return rc;
+}

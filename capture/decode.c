@@ -155,7 +155,43 @@ static enum decode_result decode_raw_ip(struct span s, struct packet_view *pv)
     return decode_ip(s, pv, 0);
 }
 
-/* UDP tunnels: GTP-U (3GPP TS 29.281) and VXLAN (RFC 7348). */
+/* An IEEE 802.11 data frame with LLC/SNAP, as CAPWAP carries it. */
+static enum decode_result decode_80211(struct span s, struct packet_view *pv, int depth)
+{
+    uint16_t fc;
+    if (!span_u16(&s, &fc))
+        return DECODE_TRUNCATED;
+    /* Frame control is type/subtype then flags; some access points (Cisco)
+     * send the two bytes swapped inside CAPWAP. */
+    uint8_t fc0 = (uint8_t)(fc >> 8), fc1 = (uint8_t)fc;
+    if (((fc0 >> 2) & 3) != 2 && ((fc1 >> 2) & 3) == 2) {
+        uint8_t t = fc0;
+        fc0 = fc1;
+        fc1 = t;
+    }
+    if (((fc0 >> 2) & 3) != 2) /* not a data frame */
+        return DECODE_NOT_IP;
+    size_t hdr = 22; /* duration, 3 addresses, sequence control */
+    if ((fc1 & 3) == 3)
+        hdr += 6; /* ToDS and FromDS: a fourth address */
+    if (fc0 & 0x80)
+        hdr += 2; /* QoS data */
+    if (fc1 & 0x40)
+        return DECODE_NOT_IP; /* protected: encrypted payload */
+    uint16_t type;
+    uint8_t llc[6];
+    if (!span_skip(&s, hdr))
+        return DECODE_TRUNCATED;
+    for (int i = 0; i < 6; i++)
+        if (!span_u8(&s, &llc[i]))
+            return DECODE_TRUNCATED;
+    if (llc[0] != 0xAA || llc[1] != 0xAA || !span_u16(&s, &type))
+        return DECODE_NOT_IP;
+    return decode_ethertype(type, s, pv, depth);
+}
+
+/* UDP tunnels: GTP-U (3GPP TS 29.281), VXLAN (RFC 7348) and CAPWAP data
+ * (RFC 5415 section 4.3). */
 static int decode_udp_tunnel(struct span payload, uint16_t sport, uint16_t dport,
                              struct packet_view *pv, int depth, enum decode_result *res)
 {
@@ -189,7 +225,41 @@ static int decode_udp_tunnel(struct span payload, uint16_t sport, uint16_t dport
         *res = decode_ethernet(s, pv, depth + 1);
         return 1;
     }
+    if (dport == 5247 || sport == 5247) {
+        uint32_t w0;
+        struct span s = payload;
+        if (!span_u32(&s, &w0) || (w0 >> 24) != 0) /* version 0, type 0 */
+            return 0;
+        size_t hlen = ((w0 >> 19) & 0x1f) * 4;
+        unsigned wbid = (w0 >> 9) & 0x1f, native = (w0 >> 8) & 1;
+        if (hlen < 8 || !span_skip(&s, hlen - 4))
+            return 0;
+        if (native && wbid == 1)
+            *res = decode_80211(s, pv, depth + 1);
+        else if (!native)
+            *res = decode_ethernet(s, pv, depth + 1);
+        else
+            return 0;
+        return 1;
+    }
     return 0;
+}
+
+uint64_t decode_padding_payloads;
+
+/* Some middleboxes count Ethernet padding in the IP length, so a pure ACK in
+ * a minimum-size (60-byte) frame seems to carry up to 6 zero bytes at the
+ * next sequence number, where the real data follows. */
+static int is_padding_payload(const struct packet_view *pv)
+{
+    if (pv->payload_wire == 0 || pv->payload_wire > 6 || pv->wire_len > 60 ||
+        (pv->tcp_flags & (TCPF_PSH | TCPF_FIN | TCPF_RST)) ||
+        pv->payload_len != pv->payload_wire)
+        return 0;
+    for (uint32_t i = 0; i < pv->payload_len; i++)
+        if (pv->payload[i] != 0)
+            return 0;
+    return 1;
 }
 
 static enum decode_result decode_transport(uint8_t proto, struct span s, struct packet_view *pv,
@@ -231,6 +301,10 @@ static enum decode_result decode_transport(uint8_t proto, struct span s, struct 
     }
     pv->payload = s.p;
     pv->payload_len = (uint32_t)(s.n < pv->payload_wire ? s.n : pv->payload_wire);
+    if (proto == TRANSPORT_TCP && is_padding_payload(pv)) {
+        decode_padding_payloads++;
+        pv->payload_len = pv->payload_wire = 0;
+    }
     return DECODE_OK;
 }
 

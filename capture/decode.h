@@ -18,6 +18,10 @@ enum decode_result {
     DECODE_RESULT_COUNT,
 };
 
+/* TCP segments whose only "payload" was zero padding in a minimum-size
+ * frame, taken as empty (see decode.c). */
+extern uint64_t decode_padding_payloads;
+
 const char *decode_result_name(enum decode_result r);
 
 /* Is this libpcap link type handled? Returns its name for messages. */

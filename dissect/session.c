@@ -175,7 +175,7 @@ static void sink_record(void *ctx, int dir, uint8_t type, uint16_t version, uint
     if (type == TLS_CT_CHANGE_CIPHER_SPEC) {
         /* In TLS 1.3 a ChangeCipherSpec is only for middleboxes (RFC 8446
          * appendix D.4); before it, it switches this side to encryption. */
-        if (!hs || !hs->has_sh || hs->sh.is_hrr || tls_server_version(&hs->sh) != 0x0304)
+        if (!hs || !hs->has_sh || tls_server_version(&hs->sh) != 0x0304)
             tls_stream_set_encrypted(&s->st[dir]);
         if (hs && hs->has_sh && !hs->sh.is_hrr)
             s->moved_on[dir] = 1;

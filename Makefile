@@ -23,7 +23,7 @@ OBJ := $(SRC:%.c=build/%.o) build/cipher_names.o
 ASAN_OBJ := $(SRC:%.c=build/asan/%.o) build/asan/cipher_names.o
 LIB_OBJ := $(filter-out build/tlsmon.o,$(OBJ))
 
-.PHONY: all deps demo test unit e2e conformance asan asan-corpus clean format check-format
+.PHONY: all deps demo test unit e2e conformance conformance-gate asan asan-corpus clean format check-format
 
 all: deps tlsmon
 
@@ -78,7 +78,10 @@ unit: deps $(UNIT_TESTS)
 e2e: deps tlsmon tlsmon-asan
 	tests/e2e/run-e2e.sh
 
-test: deps unit e2e
+conformance-gate: tlsmon
+	tests/conformance-gate.sh
+
+test: deps unit e2e conformance-gate
 	@echo "make test: all tests passed"
 
 demo: deps tlsmon

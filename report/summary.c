@@ -100,6 +100,16 @@ static void service_key(const struct tls_handshake *hs, char *key, size_t len)
              hs->transport == TRANSPORT_UDP ? "udp" : "tcp", hs->protocol ? hs->protocol : "unknown");
 }
 
+static const char *vname(uint16_t v, char *buf, size_t len)
+{
+    enum vbucket b = version_bucket(v);
+    if (b == VB_OTHER)
+        snprintf(buf, len, "0x%04X", v);
+    else
+        snprintf(buf, len, "%s", b == VB_NONE ? "-" : vb_names[b]);
+    return buf;
+}
+
 void summary_add(struct summary *s, const struct tls_handshake *hs)
 {
     enum vbucket neg = hs->has_sh ? version_bucket(tls_server_version(&hs->sh)) : VB_NONE;
@@ -122,8 +132,11 @@ void summary_add(struct summary *s, const struct tls_handshake *hs)
     }
     if (!old)
         return;
+    /* One row per client address, service, and version pair. */
+    char a[16], b[16];
     format_ip(&hs->client, ip, sizeof(ip));
-    snprintf(key, sizeof(key), "%s -> %s", ip, skey);
+    snprintf(key, sizeof(key), "%s -> %s|%s|%s", ip, skey, vname(max, a, sizeof(a)),
+             vname(hs->has_sh ? tls_server_version(&hs->sh) : 0, b, sizeof(b)));
     struct old_client_rec *c = tally_get(&s->old_clients, key);
     if (!c)
         return;
@@ -133,10 +146,8 @@ void summary_add(struct summary *s, const struct tls_handshake *hs)
             snprintf(c->sni, sizeof(c->sni), "%.*s", (int)hs->ch.sni_len, hs->ch.sni);
     }
     c->last_us = hs->ts_us;
-    if (tls_version_rank(max) > tls_version_rank(c->max_offered))
-        c->max_offered = max;
-    if (hs->has_sh)
-        c->negotiated = tls_server_version(&hs->sh);
+    c->max_offered = max;
+    c->negotiated = hs->has_sh ? tls_server_version(&hs->sh) : 0;
 }
 
 static void print_buckets(FILE *out, const char *title, const uint64_t *b, uint64_t total,
@@ -177,16 +188,6 @@ static size_t *sorted_order(const struct tally *t, int (*cmp)(const void *, cons
         ord[i] = i;
     qsort_r(ord, t->count, sizeof(*ord), cmp, (void *)t);
     return ord;
-}
-
-static const char *vname(uint16_t v, char *buf, size_t len)
-{
-    enum vbucket b = version_bucket(v);
-    if (b == VB_OTHER)
-        snprintf(buf, len, "0x%04X", v);
-    else
-        snprintf(buf, len, "%s", b == VB_NONE ? "-" : vb_names[b]);
-    return buf;
 }
 
 static void print_services(const struct summary *s, FILE *out)
@@ -233,7 +234,8 @@ static void print_old_clients(const struct summary *s, FILE *out)
             "negotiated", "SNI");
     for (size_t k = 0; k < t->count && k < SHOW_OLD_CLIENTS; k++) {
         const struct old_client_rec *r = tally_rec(t, ord[k]);
-        fprintf(out, "  %-70s %6" PRIu64 " %-9s %-9s  %s\n", tally_key(t, ord[k]), r->count,
+        const char *key = tally_key(t, ord[k]);
+        fprintf(out, "  %-70.*s %6" PRIu64 " %-9s %-9s  %s\n", (int)strcspn(key, "|"), key, r->count,
                 vname(r->max_offered, a, sizeof(a)), vname(r->negotiated, b, sizeof(b)),
                 r->sni[0] ? r->sni : "-");
     }

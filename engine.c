@@ -69,10 +69,26 @@ static void sink_settle(void *ctx, struct tls_handshake *hs, void *flow_ctx)
 {
     struct engine *e = ctx;
     struct flow_state *fs = flow_ctx;
-    classify_names(e->classifier, fs ? &fs->cls : NULL, hs, &hs->protocol, &hs->application);
+    const char *proto;
+    classify_names(e->classifier, fs ? &fs->cls : NULL, hs, &proto, &hs->application);
+    if (!hs->protocol) /* a STARTTLS machine named it already */
+        hs->protocol = proto;
     summary_add(e->summary, hs);
     if (e->log)
         hslog_settle(e->log, hs);
+}
+
+static void sink_plaintext(void *ctx, struct plaintext_record *pr, void *flow_ctx)
+{
+    struct engine *e = ctx;
+    struct flow_state *fs = flow_ctx;
+    const char *proto;
+    classify_names(e->classifier, fs ? &fs->cls : NULL, NULL, &proto, &pr->application);
+    if (!pr->protocol)
+        pr->protocol = proto;
+    summary_add_plaintext(e->summary, pr);
+    if (e->log)
+        hslog_plaintext(e->log, pr);
 }
 
 static void flow_state_free(struct engine *e, struct flow *f, enum settle_reason why)
@@ -80,6 +96,10 @@ static void flow_state_free(struct engine *e, struct flow *f, enum settle_reason
     struct flow_state *fs = f->user;
     if (!fs)
         return;
+    if (!fs->session.finished) {
+        struct deliver_ctx dc = {fs, f->last_us};
+        tcp_reasm_flush(&fs->reasm, &reasm_ops, &dc);
+    }
     session_end(&fs->session, why);
     tcp_reasm_free(&fs->reasm);
     classify_release(e->classifier, &fs->cls);
@@ -108,6 +128,7 @@ struct engine *engine_new(const struct engine_options *opt, char *err, size_t er
     e->opt = *opt;
     e->sink.begin = sink_begin;
     e->sink.settle = sink_settle;
+    e->sink.plaintext = sink_plaintext;
     e->sink.ctx = e;
     e->c.first_ts = -1;
     if (!(e->summary = summary_new()) ||
@@ -240,8 +261,11 @@ void engine_frame(void *ctx, int linktype, const struct frame *fr)
         f->fin_mask |= (uint8_t)(1u << dir);
     if (pv.tcp_flags & TCPF_RST)
         f->rst = 1;
-    if ((pv.tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
+    if ((pv.tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
         f->syn_dir = (uint8_t)dir;
+        if (f->user)
+            ((struct flow_state *)f->user)->session.initiator = (uint8_t)dir;
+    }
     tcp_packet(e, f, dir, &pv);
 }
 
@@ -297,6 +321,9 @@ void engine_counters(const struct engine *e, struct run_counters *c)
     c->reasm_gaps = tcp_reasm_stats.gaps;
     c->reasm_cap_hits = tcp_reasm_stats.cap_hits;
     c->reasm_peak_bytes = tcp_reasm_stats.held_peak;
+    c->starttls_upgrades = session_stats.starttls_upgrades;
+    c->starttls_refused = session_stats.starttls_refused;
+    c->plaintext_sessions = session_stats.plaintext_sessions;
     c->ndpi_flows = classify_stats.flows;
     c->ndpi_classified = classify_stats.classified;
 }

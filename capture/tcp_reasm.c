@@ -9,6 +9,10 @@
  * different stream (a second SYN-ACK with another ISN, a missed SYN). */
 #define FAR_AWAY (1u << 20)
 
+/* Segments held in a direction with no known start before the lowest is
+ * taken as the start. */
+#define UNSYNCED_HOLD_SEGMENTS 4
+
 struct tcp_reasm_stats tcp_reasm_stats;
 uint64_t tcp_reasm_total_cap = 256ull << 20;
 
@@ -111,6 +115,28 @@ static void sync_to(struct tcp_dir *d, uint32_t seq)
     }
 }
 
+static unsigned held_count(const struct tcp_dir *d)
+{
+    unsigned n = 0;
+    for (const struct tcp_held *h = d->held; h && n < UNSYNCED_HOLD_SEGMENTS; h = h->next)
+        n++;
+    return n;
+}
+
+static void flush_unsynced(struct tcp_dir *d, int dir, const struct tcp_reasm_ops *ops, void *ctx)
+{
+    if (d->state != TCP_DIR_UNSYNCED || !d->held)
+        return;
+    sync_to(d, d->held->seq);
+    drain(d, dir, ops, ctx);
+}
+
+void tcp_reasm_flush(struct tcp_reasm *r, const struct tcp_reasm_ops *ops, void *ctx)
+{
+    flush_unsynced(&r->dir[0], 0, ops, ctx);
+    flush_unsynced(&r->dir[1], 1, ops, ctx);
+}
+
 void tcp_reasm_segment(struct tcp_reasm *r, int dir, const struct packet_view *pv,
                        const struct tcp_reasm_ops *ops, void *ctx)
 {
@@ -133,8 +159,13 @@ void tcp_reasm_segment(struct tcp_reasm *r, int dir, const struct packet_view *p
     int cut = pv->payload_len < pv->payload_wire; /* cut by the snap length */
     if (d->state == TCP_DIR_UNSYNCED) {
         if (!ops->is_start(ctx, dir, data)) {
+            /* Hold it: an earlier segment may still come (reordering). After
+             * a few, the lowest held one is taken as the start (a capture
+             * that began mid-connection, or a plaintext preamble). */
             if (!cut)
                 hold(d, seq, data);
+            if (held_count(d) >= UNSYNCED_HOLD_SEGMENTS)
+                flush_unsynced(d, dir, ops, ctx);
             return;
         }
         sync_to(d, seq);

@@ -59,6 +59,10 @@ extern uint64_t tcp_reasm_total_cap; /* bytes held across all flows */
 void tcp_reasm_segment(struct tcp_reasm *r, int dir, const struct packet_view *pv,
                        const struct tcp_reasm_ops *ops, void *ctx);
 
+/* The connection ends: a direction that never found its start delivers
+ * what it holds from the lowest sequence number on. */
+void tcp_reasm_flush(struct tcp_reasm *r, const struct tcp_reasm_ops *ops, void *ctx);
+
 void tcp_reasm_free(struct tcp_reasm *r);
 
 #endif

@@ -52,6 +52,23 @@ struct tls_handshake {
     struct tls_server_hello sh;      /* the last ServerHello */
 };
 
+/* A mail/directory/file-transfer session that never reached TLS (the log's
+ * tlsmon.plaintext record). */
+struct plaintext_record {
+    uint64_t seq;
+    int64_t ts_us; /* first plaintext seen */
+    struct endpoint client, server;
+    uint8_t transport;
+    uint8_t has_vlan;
+    uint16_t vlan;
+    uint8_t starttls_offered; /* 0 not seen, 1 no, 2 yes */
+    uint8_t starttls_requested;
+    uint8_t starttls_refused;
+    const char *credentials; /* the command, never the secret; NULL: none seen */
+    const char *protocol;
+    const char *application;
+};
+
 /* Did the server resume the session (echoed session id, or accepted PSK)? */
 int handshake_resumed(const struct tls_handshake *hs);
 

@@ -12,8 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Give up on a connection whose first data segments carry no hello. */
+/* Give up on a connection whose first data segments carry no hello; a
+ * recognised plaintext protocol is followed longer, to its upgrade or its
+ * login. */
 #define MAX_SEGMENTS_WITHOUT_HELLO 24
+#define MAX_PLAINTEXT_SEGMENTS 96
 
 struct session_stats session_stats;
 static uint64_t next_handshake_seq = 1;
@@ -56,6 +59,7 @@ void session_init(struct tls_session *s, const struct endpoint *ep0, const struc
     s->transport = transport;
     s->sink = sink;
     s->flow_ctx = flow_ctx;
+    s->initiator = 0xff;
 }
 
 static void settle(struct tls_session *s, enum settle_reason why)
@@ -81,7 +85,8 @@ static struct tls_handshake *begin(struct tls_session *s, int client_dir)
     hs->transport = s->transport;
     hs->has_vlan = s->has_vlan;
     hs->vlan = s->vlan;
-    hs->encapsulation = ENCAP_DIRECT;
+    hs->encapsulation = s->plain_seen ? ENCAP_STARTTLS : ENCAP_DIRECT;
+    hs->protocol = plaintext_protocol(s->pt);
     s->hs = hs;
     s->client_dir = (uint8_t)client_dir;
     s->moved_on[0] = s->moved_on[1] = 0;
@@ -214,11 +219,96 @@ int session_is_stream_start(struct span data)
     return tls_looks_like_record(data) || tls_sslv2_hello_record_len(data) > 0;
 }
 
+/* The side that is the server of a plaintext session. */
+static int plaintext_server_dir(const struct tls_session *s)
+{
+    if (s->pt && s->pt->server_known)
+        return s->pt->server_dir;
+    if (s->initiator != 0xff)
+        return !s->initiator;
+    return s->ep[0].port < s->ep[1].port ? 0 : 1;
+}
+
+/* A reportable session that ends without TLS gets its own record. */
+static void emit_plaintext(struct tls_session *s)
+{
+    struct plaintext *pt = s->pt;
+    if (!pt || !plaintext_reportable(pt) || s->tls_seen || s->plaintext_done)
+        return;
+    s->plaintext_done = 1;
+    struct plaintext_record pr;
+    memset(&pr, 0, sizeof(pr));
+    int sd = plaintext_server_dir(s);
+    pr.seq = next_handshake_seq++;
+    pr.ts_us = s->plain_ts_us;
+    pr.server = s->ep[sd];
+    pr.client = s->ep[!sd];
+    pr.transport = s->transport;
+    pr.has_vlan = s->has_vlan;
+    pr.vlan = s->vlan;
+    pr.starttls_offered = pt->offered;
+    pr.starttls_requested = pt->requested;
+    pr.starttls_refused = pt->refused;
+    pr.credentials = pt->creds;
+    pr.protocol = plaintext_protocol(pt);
+    session_stats.plaintext_sessions++;
+    s->sink->plaintext(s->sink->ctx, &pr, s->flow_ctx);
+}
+
+/* Plaintext bytes of direction dir: returns 1 when the rest of data (from
+ * *data on) is TLS. */
+static int feed_plaintext(struct tls_session *s, int dir, struct span *data)
+{
+    if (!s->pt) {
+        s->pt = malloc(sizeof(*s->pt));
+        if (!s->pt) {
+            s->finished = 1;
+            return 0;
+        }
+        int sd = plaintext_server_dir(s);
+        plaintext_init(s->pt, s->ep[sd].port);
+        s->plain_ts_us = s->now_us;
+    }
+    s->plain_seen = 1;
+    size_t off;
+    enum pt_result r = plaintext_feed(s->pt, dir, *data, &off);
+    if (r == PT_TLS_HERE) {
+        s->mode[dir] = SESSION_MODE_TLS;
+    } else if (r == PT_UPGRADED) {
+        s->mode[0] = s->mode[1] = SESSION_MODE_TLS;
+        session_stats.starttls_upgrades++;
+    } else {
+        if (s->pt->refused && !s->refusal_counted) {
+            s->refusal_counted = 1;
+            session_stats.starttls_refused++;
+        }
+        unsigned limit = s->pt->proto ? MAX_PLAINTEXT_SEGMENTS : MAX_SEGMENTS_WITHOUT_HELLO;
+        if (plaintext_concluded(s->pt) || ++s->segments > limit) {
+            emit_plaintext(s);
+            if (!s->hs) {
+                if (!s->tls_seen && !plaintext_reportable(s->pt))
+                    session_stats.not_tls_flows++;
+                s->finished = 1;
+            }
+        }
+        return 0;
+    }
+    span_skip(data, off);
+    return data->n > 0;
+}
+
 void session_data(struct tls_session *s, int dir, struct span data, int64_t now_us)
 {
     if (s->finished)
         return;
     s->now_us = now_us;
+    if (s->mode[dir] == SESSION_MODE_UNDECIDED)
+        s->mode[dir] = session_is_stream_start(data) ? SESSION_MODE_TLS : SESSION_MODE_PLAIN;
+    if (s->mode[dir] == SESSION_MODE_PLAIN && !feed_plaintext(s, dir, &data))
+        return;
+    if (s->finished)
+        return;
+    s->tls_seen = 1;
     tls_stream_feed(&s->st[dir], dir, data, &stream_sink, s);
     struct tls_stream *st = &s->st[dir];
     session_stats.oversize_hellos += st->oversize;
@@ -226,8 +316,7 @@ void session_data(struct tls_session *s, int dir, struct span data, int64_t now_
     if (s->finished)
         return;
     if (st->state == TLS_STREAM_NOT_TLS || st->state == TLS_STREAM_BROKEN) {
-        /* Direct TLS only here: a direction that is not TLS ends the
-         * inspection (the other side may still have given a hello). */
+        /* TLS was expected here and the bytes are not TLS. */
         if (s->hs)
             settle(s, SETTLE_GAVE_UP);
         else
@@ -235,7 +324,8 @@ void session_data(struct tls_session *s, int dir, struct span data, int64_t now_
         s->finished = 1;
         return;
     }
-    if (++s->segments > MAX_SEGMENTS_WITHOUT_HELLO && !s->hs)
+    unsigned limit = MAX_SEGMENTS_WITHOUT_HELLO + (s->plain_seen ? MAX_PLAINTEXT_SEGMENTS : 0);
+    if (++s->segments > limit && !s->hs)
         s->finished = 1;
 }
 
@@ -245,6 +335,7 @@ void session_fin(struct tls_session *s, int dir, int64_t now_us)
     s->fin[dir] = 1;
     if (s->fin[0] && s->fin[1]) {
         settle(s, SETTLE_CLOSED);
+        emit_plaintext(s);
         s->finished = 1;
     }
 }
@@ -253,12 +344,16 @@ void session_reset(struct tls_session *s, int64_t now_us)
 {
     s->now_us = now_us;
     settle(s, SETTLE_CLOSED);
+    emit_plaintext(s);
     s->finished = 1;
 }
 
 void session_end(struct tls_session *s, enum settle_reason why)
 {
     settle(s, why);
+    emit_plaintext(s);
+    free(s->pt);
+    s->pt = NULL;
     s->finished = 1;
     tls_stream_free(&s->st[0]);
     tls_stream_free(&s->st[1]);

@@ -12,6 +12,7 @@
 
 #include "../capture/packet.h"
 #include "handshake.h"
+#include "plaintext.h"
 #include "span.h"
 #include "tls_stream.h"
 
@@ -19,6 +20,8 @@ struct dissect_sink {
     void (*begin)(void *ctx, struct tls_handshake *hs);
     /* The handshake is final; the sink must not keep the pointer. */
     void (*settle)(void *ctx, struct tls_handshake *hs, void *flow_ctx);
+    /* A reportable session ended without TLS. */
+    void (*plaintext)(void *ctx, struct plaintext_record *pr, void *flow_ctx);
     void *ctx;
 };
 
@@ -30,8 +33,13 @@ struct session_stats {
     uint64_t handshakes;
     uint64_t records_by_version[6]; /* SSL 3.0, TLS 1.0, 1.1, 1.2, 1.3, other */
     uint64_t not_tls_flows;         /* inspected, no TLS found */
+    uint64_t starttls_upgrades;     /* plaintext upgrades accepted */
+    uint64_t starttls_refused;      /* refused by the server */
+    uint64_t plaintext_sessions;    /* reportable sessions that stayed plaintext */
 };
 extern struct session_stats session_stats;
+
+enum { SESSION_MODE_UNDECIDED = 0, SESSION_MODE_TLS, SESSION_MODE_PLAIN };
 
 struct tls_session {
     struct endpoint ep[2]; /* ep[d]: the sender of direction d */
@@ -42,6 +50,13 @@ struct tls_session {
     uint8_t client_dir; /* of the open handshake */
     uint8_t moved_on[2]; /* CCS or encrypted record since the last ServerHello */
     uint8_t fin[2];
+    uint8_t mode[2];      /* SESSION_MODE_* per direction */
+    uint8_t plain_seen;   /* plaintext came before TLS */
+    uint8_t initiator;    /* direction that sent the SYN, 0xff unknown */
+    uint8_t tls_seen;     /* bytes went to the TLS parser */
+    uint8_t plaintext_done, refusal_counted;
+    int64_t plain_ts_us;  /* first plaintext byte */
+    struct plaintext *pt; /* the plaintext phase, or NULL */
     uint32_t segments;   /* data segments inspected */
     int64_t now_us;
     void *flow_ctx;      /* handed back to the sink on settle */

@@ -61,6 +61,7 @@ struct tls_client_hello {
     uint16_t legacy_version; /* client_version */
     uint8_t sslv2_format;    /* SSLv2-compatible ClientHello (no extensions) */
     uint8_t truncated;       /* some list was longer than kept */
+    uint8_t trailing_bytes;  /* stray bytes after the last extension */
     uint8_t session_id_len;
     uint8_t has_supported_versions;
     uint8_t has_sni;

@@ -146,7 +146,7 @@ int tls_parse_client_hello(struct span body, struct tls_client_hello *ch)
         return TLS_PARSE_OK;
     if (!span_vec16(&body, &exts))
         return TLS_PARSE_BAD;
-    while (exts.n > 0) {
+    while (exts.n >= 4) {
         if (!span_u16(&exts, &type) || !span_vec16(&exts, &ext))
             return TLS_PARSE_BAD;
         if (ch->n_extensions < TLS_MAX_EXTENSIONS)
@@ -156,6 +156,10 @@ int tls_parse_client_hello(struct span body, struct tls_client_hello *ch)
         if (!parse_client_extension(type, ext, ch))
             return TLS_PARSE_BAD;
     }
+    /* 1-3 stray bytes after the last extension: kept as parsed (as
+     * Wireshark does), flagged. */
+    if (exts.n)
+        ch->trailing_bytes = 1;
     return TLS_PARSE_OK;
 }
 

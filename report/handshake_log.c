@@ -114,6 +114,24 @@ static void endpoint_json(struct json *j, const char *key, const struct endpoint
     json_close_object(j);
 }
 
+static void network_json(struct json *j, uint8_t transport, const char *protocol,
+                         const char *application, int has_vlan, uint16_t vlan)
+{
+    json_open_object(j, "network");
+    json_string(j, "transport", transport == TRANSPORT_UDP ? "udp" : "tcp");
+    json_string(j, "protocol", protocol ? protocol : "unknown");
+    if (application)
+        json_string(j, "application", application);
+    if (has_vlan) {
+        char id[8];
+        snprintf(id, sizeof(id), "%u", vlan);
+        json_open_object(j, "vlan");
+        json_string(j, "id", id);
+        json_close_object(j);
+    }
+    json_close_object(j);
+}
+
 static void version_json(struct json *j, uint16_t v)
 {
     const char *proto = tls_version_protocol(v), *num = tls_version_number(v);
@@ -213,19 +231,7 @@ void handshake_to_json(const struct tls_handshake *hs, struct json *j)
     json_close_object(j);
     endpoint_json(j, "source", &hs->client);
     endpoint_json(j, "destination", &hs->server);
-    json_open_object(j, "network");
-    json_string(j, "transport", hs->transport == TRANSPORT_UDP ? "udp" : "tcp");
-    json_string(j, "protocol", hs->protocol ? hs->protocol : "unknown");
-    if (hs->application)
-        json_string(j, "application", hs->application);
-    if (hs->has_vlan) {
-        char vlan[8];
-        snprintf(vlan, sizeof(vlan), "%u", hs->vlan);
-        json_open_object(j, "vlan");
-        json_string(j, "id", vlan);
-        json_close_object(j);
-    }
-    json_close_object(j);
+    network_json(j, hs->transport, hs->protocol, hs->application, hs->has_vlan, hs->vlan);
 
     json_open_object(j, "tls");
     json_string(j, "encapsulation", encapsulation_name((enum encapsulation)hs->encapsulation));
@@ -273,10 +279,10 @@ static void write_line(struct hslog *l, const char *line, size_t len)
 
 static struct pending *slot(struct hslog *l, size_t i) { return &l->q[(l->q_head + i) % l->q_cap]; }
 
-void hslog_begin(struct hslog *l, const struct tls_handshake *hs)
+static void begin_seq(struct hslog *l, uint64_t seq)
 {
     if (l->q_count == 0)
-        l->head_seq = hs->seq;
+        l->head_seq = seq;
     if (l->q_count == l->q_cap) {
         size_t cap = l->q_cap ? l->q_cap * 2 : 256;
         struct pending *q = calloc(cap, sizeof(*q));
@@ -295,6 +301,8 @@ void hslog_begin(struct hslog *l, const struct tls_handshake *hs)
     p->settled = 0;
 }
 
+void hslog_begin(struct hslog *l, const struct tls_handshake *hs) { begin_seq(l, hs->seq); }
+
 /* Write settled lines from the head of the order. */
 static void drain(struct hslog *l)
 {
@@ -312,15 +320,15 @@ static void drain(struct hslog *l)
     }
 }
 
-void hslog_settle(struct hslog *l, const struct tls_handshake *hs)
+/* The line in l->j settles record seq: write it, or queue it behind the
+ * records that began before it. */
+static void settle_seq(struct hslog *l, uint64_t seq)
 {
-    json_reset(&l->j);
-    handshake_to_json(hs, &l->j);
     if (l->j.failed)
         return;
-    int in_queue = l->q_count > 0 && hs->seq >= l->head_seq && hs->seq - l->head_seq < l->q_count;
-    struct pending *p = in_queue ? slot(l, (size_t)(hs->seq - l->head_seq)) : NULL;
-    int at_head = in_queue && hs->seq == l->head_seq;
+    int in_queue = l->q_count > 0 && seq >= l->head_seq && seq - l->head_seq < l->q_count;
+    struct pending *p = in_queue ? slot(l, (size_t)(seq - l->head_seq)) : NULL;
+    int at_head = in_queue && seq == l->head_seq;
     if (p && !at_head && l->pending_bytes + l->j.len <= HSLOG_MAX_PENDING_BYTES &&
         (p->line = malloc(l->j.len)) != NULL) {
         memcpy(p->line, l->j.p, l->j.len);
@@ -336,6 +344,46 @@ void hslog_settle(struct hslog *l, const struct tls_handshake *hs)
     if (p)
         p->settled = 1;
     drain(l);
+}
+
+void hslog_settle(struct hslog *l, const struct tls_handshake *hs)
+{
+    json_reset(&l->j);
+    handshake_to_json(hs, &l->j);
+    settle_seq(l, hs->seq);
+}
+
+void plaintext_to_json(const struct plaintext_record *pr, struct json *j)
+{
+    char ts[40];
+    format_timestamp(pr->ts_us, ts, sizeof(ts));
+    json_open_object(j, NULL);
+    json_string(j, "@timestamp", ts);
+    json_open_object(j, "event");
+    json_string(j, "dataset", "tlsmon.plaintext");
+    json_close_object(j);
+    endpoint_json(j, "source", &pr->client);
+    endpoint_json(j, "destination", &pr->server);
+    network_json(j, pr->transport, pr->protocol, pr->application, pr->has_vlan, pr->vlan);
+    json_open_object(j, "tlsmon");
+    if (pr->starttls_offered)
+        json_bool(j, "starttls_offered", pr->starttls_offered == 2);
+    if (pr->starttls_refused)
+        json_bool(j, "starttls_refused", 1);
+    if (pr->starttls_requested)
+        json_bool(j, "starttls_requested", 1);
+    if (pr->credentials)
+        json_string(j, "credentials_in_clear", pr->credentials);
+    json_close_object(j);
+    json_close_object(j);
+}
+
+void hslog_plaintext(struct hslog *l, const struct plaintext_record *pr)
+{
+    begin_seq(l, pr->seq);
+    json_reset(&l->j);
+    plaintext_to_json(pr, &l->j);
+    settle_seq(l, pr->seq);
 }
 
 int hslog_flush(struct hslog *l, char *err, size_t errlen)

@@ -30,6 +30,10 @@ void hslog_begin(struct hslog *l, const struct tls_handshake *hs);
 /* Write (or queue) the handshake's line. */
 void hslog_settle(struct hslog *l, const struct tls_handshake *hs);
 
+/* Write a tlsmon.plaintext record (it settles as it is made). */
+void hslog_plaintext(struct hslog *l, const struct plaintext_record *pr);
+void plaintext_to_json(const struct plaintext_record *pr, struct json *j);
+
 /* Flush buffered lines to the file; 0 on success, -1 after a write error
  * (the message is in err). */
 int hslog_flush(struct hslog *l, char *err, size_t errlen);

@@ -25,8 +25,13 @@ struct old_client_rec {
     char sni[64];
 };
 
+struct plaintext_rec {
+    uint64_t sessions, with_credentials, offered, refused;
+};
+
 struct summary {
-    uint64_t handshakes, established;
+    uint64_t handshakes, established, plaintext_sessions;
+    struct tally plaintext;
     uint64_t by_negotiated[VB_COUNT], by_client_max[VB_COUNT];
     struct tally services, old_clients;
 };
@@ -79,6 +84,7 @@ struct summary *summary_new(void)
         return NULL;
     tally_init(&s->services, sizeof(struct service_rec), MAX_SERVICES);
     tally_init(&s->old_clients, sizeof(struct old_client_rec), MAX_OLD_CLIENTS);
+    tally_init(&s->plaintext, sizeof(struct plaintext_rec), MAX_SERVICES);
     return s;
 }
 
@@ -88,6 +94,7 @@ void summary_free(struct summary *s)
         return;
     tally_free(&s->services);
     tally_free(&s->old_clients);
+    tally_free(&s->plaintext);
     free(s);
 }
 
@@ -148,6 +155,41 @@ void summary_add(struct summary *s, const struct tls_handshake *hs)
     c->last_us = hs->ts_us;
     c->max_offered = max;
     c->negotiated = hs->has_sh ? tls_server_version(&hs->sh) : 0;
+}
+
+void summary_add_plaintext(struct summary *s, const struct plaintext_record *pr)
+{
+    char ip[64], key[96];
+    s->plaintext_sessions++;
+    format_ip(&pr->server, ip, sizeof(ip));
+    snprintf(key, sizeof(key), "%s%s%s:%u/tcp %s", pr->server.family == ADDR_V6 ? "[" : "", ip,
+             pr->server.family == ADDR_V6 ? "]" : "", pr->server.port,
+             pr->protocol ? pr->protocol : "unknown");
+    struct plaintext_rec *r = tally_get(&s->plaintext, key);
+    if (!r)
+        return;
+    r->sessions++;
+    r->with_credentials += pr->credentials != NULL;
+    r->offered += pr->starttls_offered == 2;
+    r->refused += pr->starttls_refused;
+}
+
+static void print_plaintext(const struct summary *s, FILE *out)
+{
+    const struct tally *t = &s->plaintext;
+    fprintf(out, "Sessions that stayed in plaintext (mail, directory, file transfer): %" PRIu64 "\n",
+            s->plaintext_sessions);
+    if (!t->count)
+        return;
+    fprintf(out, "  %-44s %8s %12s %16s %8s\n", "service", "sessions", "credentials",
+            "STARTTLS offered", "refused");
+    for (size_t i = 0; i < t->count && i < SHOW_SERVICES; i++) {
+        const struct plaintext_rec *r = tally_rec(t, i);
+        fprintf(out, "  %-44s %8" PRIu64 " %12" PRIu64 " %16" PRIu64 " %8" PRIu64 "\n",
+                tally_key(t, i), r->sessions, r->with_credentials, r->offered, r->refused);
+    }
+    if (t->count > SHOW_SERVICES)
+        fprintf(out, "  ... and %zu more services\n", t->count - SHOW_SERVICES);
 }
 
 static void print_buckets(FILE *out, const char *title, const uint64_t *b, uint64_t total,
@@ -275,6 +317,8 @@ static void print_counters(const struct run_counters *c, FILE *out)
                  ", TLS1.1 %" PRIu64 ", TLS1.2 %" PRIu64 ", other %" PRIu64 "\n",
             c->records_by_version[0], c->records_by_version[1], c->records_by_version[2],
             c->records_by_version[3], c->records_by_version[4] + c->records_by_version[5]);
+    fprintf(out, "  STARTTLS: %" PRIu64 " upgrades, %" PRIu64 " refused by the server\n",
+            c->starttls_upgrades, c->starttls_refused);
     fprintf(out, "  nDPI: %" PRIu64 " flows inspected, %" PRIu64 " classified\n", c->ndpi_flows,
             c->ndpi_classified);
     fprintf(out, "  log: %" PRIu64 " lines written (%" PRIu64 " out of start order)\n",
@@ -295,6 +339,10 @@ void summary_print(const struct summary *s, const struct run_counters *c, FILE *
         print_services(s, out);
         fputc('\n', out);
         print_old_clients(s, out);
+        fputc('\n', out);
+    }
+    if (s->plaintext_sessions) {
+        print_plaintext(s, out);
         fputc('\n', out);
     }
     print_counters(c, out);

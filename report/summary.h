@@ -41,6 +41,7 @@ struct run_counters {
         reasm_peak_bytes;
     uint64_t log_written, log_out_of_order;
     uint64_t ndpi_flows, ndpi_classified;
+    uint64_t starttls_upgrades, starttls_refused, plaintext_sessions;
     uint64_t records_by_version[6];
     double first_ts, last_ts; /* capture time span, seconds */
 };
@@ -50,6 +51,7 @@ struct summary;
 struct summary *summary_new(void);
 void summary_free(struct summary *s);
 void summary_add(struct summary *s, const struct tls_handshake *hs);
+void summary_add_plaintext(struct summary *s, const struct plaintext_record *pr);
 void summary_print(const struct summary *s, const struct run_counters *c, FILE *out);
 
 #endif

@@ -21,6 +21,10 @@ check() {
     fi
 }
 check "tls/direct/tcp" --kind tls/direct/tcp
+check "tls/starttls/*" --kind 'tls/starttls/*'
+for g in '*pop*' '*imap*' '*smtp*' '*ftp*' '*ldap*' '*xmpp*'; do
+    check "$g" --only "$g"
+done
 # Whole corpus: field agreement on the handshakes found must be exact.
 mism=$("$conf" --tlsmon ./tlsmon -j 2 --verbose 2>&1 | grep -E '^ +mismatch' | grep -vc 'not found' || true)
 if [ "$mism" = 0 ]; then

@@ -60,6 +60,8 @@ struct tls_client_hello {
     uint16_t record_version;
     uint16_t legacy_version; /* client_version */
     uint8_t sslv2_format;    /* SSLv2-compatible ClientHello (no extensions) */
+    uint8_t dtls;            /* DTLS ClientHello */
+    uint8_t cookie_len;      /* DTLS cookie length (0: none) */
     uint8_t truncated;       /* some list was longer than kept */
     uint8_t trailing_bytes;  /* stray bytes after the last extension */
     uint8_t session_id_len;
@@ -107,6 +109,10 @@ enum tls_parse_result { TLS_PARSE_OK = 0, TLS_PARSE_BAD = -1 };
 
 /* Parse a ClientHello body (after the 4-byte handshake header). */
 int tls_parse_client_hello(struct span body, struct tls_client_hello *ch);
+
+/* Parse a DTLS ClientHello body (RFC 6347 section 4.2.1: a cookie follows
+ * the session id). */
+int tls_parse_client_hello_dtls(struct span body, struct tls_client_hello *ch);
 
 /* Parse a ServerHello body (after the 4-byte handshake header). */
 int tls_parse_server_hello(struct span body, struct tls_server_hello *sh);

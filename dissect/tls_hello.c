@@ -126,16 +126,23 @@ static int parse_client_extension(uint16_t type, struct span ext, struct tls_cli
     }
 }
 
-int tls_parse_client_hello(struct span body, struct tls_client_hello *ch)
+static int parse_client_hello(struct span body, struct tls_client_hello *ch, int dtls)
 {
-    struct span random, sid, suites, comp, exts, ext;
+    struct span random, sid, cookie, suites, comp, exts, ext;
     uint16_t type;
 
     memset(ch, 0, offsetof(struct tls_client_hello, ciphers));
     ch->sni[0] = 0;
+    ch->dtls = (uint8_t)dtls;
     if (!span_u16(&body, &ch->legacy_version) || !span_sub(&body, 32, &random) ||
-        !span_vec8(&body, &sid) || sid.n > 32 || !span_vec16(&body, &suites) ||
-        !span_vec8(&body, &comp))
+        !span_vec8(&body, &sid) || sid.n > 32)
+        return TLS_PARSE_BAD;
+    if (dtls) {
+        if (!span_vec8(&body, &cookie))
+            return TLS_PARSE_BAD;
+        ch->cookie_len = (uint8_t)cookie.n;
+    }
+    if (!span_vec16(&body, &suites) || !span_vec8(&body, &comp))
         return TLS_PARSE_BAD;
     memcpy(ch->random, random.p, 32);
     memcpy(ch->session_id, sid.p, sid.n);
@@ -161,6 +168,16 @@ int tls_parse_client_hello(struct span body, struct tls_client_hello *ch)
     if (exts.n)
         ch->trailing_bytes = 1;
     return TLS_PARSE_OK;
+}
+
+int tls_parse_client_hello(struct span body, struct tls_client_hello *ch)
+{
+    return parse_client_hello(body, ch, 0);
+}
+
+int tls_parse_client_hello_dtls(struct span body, struct tls_client_hello *ch)
+{
+    return parse_client_hello(body, ch, 1);
 }
 
 static int parse_server_extension(uint16_t type, struct span ext, struct tls_server_hello *sh)

@@ -192,6 +192,12 @@ void tls_stream_feed(struct tls_stream *ts, int dir, struct span data,
     }
 }
 
+void tls_stream_feed_handshake(struct tls_stream *ts, int dir, struct span data,
+                               const struct tls_stream_sink *sink, void *ctx)
+{
+    feed_handshake_bytes(ts, dir, data, sink, ctx);
+}
+
 void tls_stream_free(struct tls_stream *ts)
 {
     free(ts->buf);

@@ -59,6 +59,12 @@ struct tls_stream {
 void tls_stream_feed(struct tls_stream *ts, int dir, struct span data,
                      const struct tls_stream_sink *sink, void *ctx);
 
+/* Feed in-order handshake-message bytes that carry no record layer (QUIC
+ * CRYPTO frames, reassembled DTLS handshake messages with a TLS-style 4-byte
+ * header). Hellos are handed to sink->handshake as with tls_stream_feed. */
+void tls_stream_feed_handshake(struct tls_stream *ts, int dir, struct span data,
+                               const struct tls_stream_sink *sink, void *ctx);
+
 /* Handshake records from here on are encrypted (after ChangeCipherSpec in
  * TLS <= 1.2; after the ServerHello for a TLS 1.3 server). */
 static inline void tls_stream_set_encrypted(struct tls_stream *ts) { ts->encrypted = 1; }

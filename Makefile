@@ -12,7 +12,7 @@ IANA_CSV ?= data/tls-parameters-4.csv
 
 # Debian packages: build, tests, and the sample-capture script.
 DEB_BUILD := libpcap-dev libndpi-dev libssl-dev pkg-config
-DEB_TEST  := libcmocka-dev python3 jq clang
+DEB_TEST  := libcmocka-dev python3 jq clang valgrind time libndpi-bin
 
 SRC := tlsmon.c engine.c \
        capture/decode.c capture/flow_table.c capture/siphash.c capture/tcp_reasm.c capture/source.c \
@@ -26,7 +26,7 @@ OBJ := $(SRC:%.c=build/%.o) build/cipher_names.o
 ASAN_OBJ := $(SRC:%.c=build/asan/%.o) build/asan/cipher_names.o
 LIB_OBJ := $(filter-out build/tlsmon.o,$(OBJ))
 
-.PHONY: all deps demo test unit e2e conformance conformance-gate asan asan-corpus clean format check-format
+.PHONY: all deps demo test unit e2e conformance conformance-gate bench asan asan-corpus clean format check-format
 
 all: deps tlsmon
 
@@ -93,6 +93,13 @@ demo: deps tlsmon
 
 conformance: tlsmon
 	../shared/tools/conformance --tlsmon ./tlsmon -j 2
+
+build/null_loop: bench/null_loop.c | deps
+	@mkdir -p build
+	$(CC) -O2 $(WARN) -o $@ $< -lpcap
+
+bench: deps tlsmon build/null_loop
+	bench/run-bench.sh
 
 asan-corpus: tlsmon-asan
 	tests/e2e/asan-corpus.sh

@@ -260,12 +260,12 @@ static void emit_plaintext(struct tls_session *s)
 static int feed_plaintext(struct tls_session *s, int dir, struct span *data)
 {
     if (!s->pt) {
+        int sd = plaintext_server_dir(s); /* before s->pt exists: from SYN or ports */
         s->pt = malloc(sizeof(*s->pt));
         if (!s->pt) {
             s->finished = 1;
             return 0;
         }
-        int sd = plaintext_server_dir(s);
         plaintext_init(s->pt, s->ep[sd].port);
         s->plain_ts_us = s->now_us;
     }

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# make bench: throughput and memory of tlsmon against the libpcap floor (a
+# null read loop) and against ndpiReader, on the deterministic captures of
+# shared/bench/make-bench-pcap; instructions per packet from callgrind; and a
+# correctness check of tlsmon's log against the --truth file.
+# Writes bench/RESULTS.md. Environment: RUNS (default 5), SIZES ("small large").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-5}
+SIZES=${SIZES:-"small large"}
+GEN=../shared/bench/make-bench-pcap
+DATA=bench-data
+mkdir -p "$DATA"
+declare -A PACKETS=([small]=200000 [large]=5000000)
+
+for s in $SIZES; do
+    if [ ! -s "$DATA/$s.pcap" ] || [ ! -s "$DATA/$s.truth" ]; then
+        echo "generating $DATA/$s.pcap (${PACKETS[$s]} packets)..."
+        "$GEN" --packets "${PACKETS[$s]}" --seed 1 -o "$DATA/$s.pcap" --truth "$DATA/$s.truth"
+    fi
+done
+# An empty capture (header only) for the callgrind baseline.
+python3 -c "import struct,sys; sys.stdout.buffer.write(struct.pack('<IHHiIII',0xa1b2c3d4,2,4,0,0,65535,1))" >"$DATA/empty.pcap"
+
+have_ndpi=0
+command -v ndpiReader >/dev/null && have_ndpi=1
+
+# run NAME CMD...: prints "wall user+sys maxrss_kib"
+measure() {
+    /usr/bin/time -f "%e %U %S %M" -o "$DATA/.time" "$@" >/dev/null 2>"$DATA/.stderr" || {
+        echo "bench: command failed: $*" >&2; cat "$DATA/.stderr" >&2; exit 1; }
+    awk '{printf "%s %.3f %s\n", $1, $2 + $3, $4}' "$DATA/.time"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+results=()
+for s in $SIZES; do
+    f="$DATA/$s.pcap"
+    pk=$(build/null_loop "$f" | awk '{print $1}')
+    cat "$f" >/dev/null # warm the page cache
+    tools=(null tlsmon)
+    [ "$have_ndpi" = 1 ] && tools+=(ndpi)
+    declare -A W=() C=() M=()
+    for run in $(seq 0 "$RUNS"); do
+        for t in "${tools[@]}"; do
+            case $t in
+                null) out=$(measure build/null_loop "$f") ;;
+                tlsmon) out=$(measure ./tlsmon -q -r "$f" --log /dev/null) ;;
+                ndpi) out=$(measure ndpiReader -q -i "$f") ;;
+            esac
+            [ "$run" = 0 ] && continue # warm-up
+            read -r w c m <<<"$out"
+            W[$t]+="$w "; C[$t]+="$c "; M[$t]+="$m "
+        done
+    done
+    for t in "${tools[@]}"; do
+        w=$(tr ' ' '\n' <<<"${W[$t]}" | grep . | median)
+        c=$(tr ' ' '\n' <<<"${C[$t]}" | grep . | median)
+        m=$(tr ' ' '\n' <<<"${M[$t]}" | grep . | median)
+        results+=("$s $t $w $c $m $pk")
+    done
+    unset W C M
+done
+
+# Correctness: tlsmon's log against the truth file.
+truth_lines=()
+for s in $SIZES; do
+    ./tlsmon -q -r "$DATA/$s.pcap" --log "$DATA/$s.ndjson.tmp"
+    mv "$DATA/$s.ndjson.tmp" "$DATA/$s.ndjson"
+    truth_lines+=("$s: $(python3 bench/check-truth.py "$DATA/$s.truth" "$DATA/$s.ndjson" | tail -n 1)")
+    python3 bench/check-truth.py "$DATA/$s.truth" "$DATA/$s.ndjson" >/dev/null || truth_fail=1
+    rm -f "$DATA/$s.ndjson.tmp"
+done
+
+# Instructions per packet (callgrind, small file minus the empty capture).
+ir() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+        awk '/Collected :/ {print $4}'
+}
+ipp_null="" ipp_tlsmon=""
+if command -v valgrind >/dev/null && [[ " $SIZES " == *" small "* ]]; then
+    pk=$(build/null_loop "$DATA/small.pcap" | awk '{print $1}')
+    n1=$(ir build/null_loop "$DATA/small.pcap"); n0=$(ir build/null_loop "$DATA/empty.pcap")
+    t1=$(ir ./tlsmon -q -r "$DATA/small.pcap" --log /dev/null); t0=$(ir ./tlsmon -q -r "$DATA/empty.pcap" --log /dev/null)
+    ipp_null=$(awk -v a="$n1" -v b="$n0" -v p="$pk" 'BEGIN {printf "%.0f", (a - b) / p}')
+    ipp_tlsmon=$(awk -v a="$t1" -v b="$t0" -v p="$pk" 'BEGIN {printf "%.0f", (a - b) / p}')
+fi
+
+cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+{
+    echo "# Benchmark results"
+    echo
+    echo "Machine: $cpu, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(./tlsmon --version | tr '\n' ';' | sed 's/;$//'); $(date -u +%Y-%m-%d)."
+    echo "Median of $RUNS runs after 1 warm-up, warm page cache, alternating tools. Input: shared/bench/make-bench-pcap --seed 1."
+    echo
+    echo "| file | tool | wall s | user+sys s | peak RSS MiB | Mpkt/s |"
+    echo "|---|---|---|---|---|---|"
+    for r in "${results[@]}"; do
+        read -r s t w c m pk <<<"$r"
+        name=$t; [ "$t" = null ] && name="null libpcap loop"; [ "$t" = ndpi ] && name="ndpiReader -q -i"
+        [ "$t" = tlsmon ] && name="tlsmon -q --log /dev/null"
+        echo "| $s | $name | $w | $c | $(awk -v m="$m" 'BEGIN {printf "%.1f", m / 1024}') | $(awk -v p="$pk" -v w="$w" 'BEGIN {printf "%.2f", w > 0 ? p / w / 1e6 : 0}') |"
+    done
+    echo
+    echo "| file | tlsmon / null (wall) | ndpiReader / tlsmon (wall) |"
+    echo "|---|---|---|"
+    for s in $SIZES; do
+        wn=$(printf '%s\n' "${results[@]}" | awk -v s="$s" '$1==s && $2=="null" {print $3}')
+        wt=$(printf '%s\n' "${results[@]}" | awk -v s="$s" '$1==s && $2=="tlsmon" {print $3}')
+        wd=$(printf '%s\n' "${results[@]}" | awk -v s="$s" '$1==s && $2=="ndpi" {print $3}')
+        echo "| $s | $(awk -v a="$wt" -v b="$wn" 'BEGIN {printf "%.2fx", b > 0 ? a / b : 0}') | $( [ -n "$wd" ] && awk -v a="$wd" -v b="$wt" 'BEGIN {printf "%.1fx", b > 0 ? a / b : 0}' || echo "ndpiReader not installed") |"
+    done
+    if [ -n "$ipp_tlsmon" ]; then
+        echo
+        echo "Instructions per packet (callgrind, small file minus an empty capture): null loop $ipp_null, tlsmon $ipp_tlsmon ($(awk -v a="$ipp_tlsmon" -v b="$ipp_null" 'BEGIN {printf "%.2fx", a / b}'))."
+    fi
+    echo
+    echo "Correctness against the --truth files:"
+    for l in "${truth_lines[@]}"; do echo "- $l"; done
+} >bench/RESULTS.md
+cat bench/RESULTS.md
+[ -z "${truth_fail:-}" ] || { echo "bench: tlsmon's log does not match the truth file" >&2; exit 1; }

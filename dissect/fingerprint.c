@@ -6,7 +6,6 @@
 #include "fingerprint.h"
 
 #include <openssl/evp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,24 +20,33 @@ struct strbuf {
     size_t len, cap;
 };
 
-__attribute__((format(printf, 2, 3))) static void sb_putf(struct strbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    if (b->len >= b->cap)
-        return;
-    va_start(ap, fmt);
-    int k = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    if (k > 0)
-        b->len = (size_t)k < b->cap - b->len ? b->len + (size_t)k : b->cap;
-}
-
+/* Formatting by hand: these strings are built for every handshake, and
+ * printf-style formatting was most of their cost. */
 static void sb_putc(struct strbuf *b, char c)
 {
     if (b->len + 1 < b->cap) {
         b->p[b->len++] = c;
         b->p[b->len] = 0;
     }
+}
+
+static void sb_dec(struct strbuf *b, unsigned v)
+{
+    char t[12];
+    int k = 0;
+    do {
+        t[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (k > 0)
+        sb_putc(b, t[--k]);
+}
+
+static void sb_hex4(struct strbuf *b, uint16_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int shift = 12; shift >= 0; shift -= 4)
+        sb_putc(b, hex[(v >> shift) & 15]);
 }
 
 /* Append a u16 list in decimal, dash-separated, GREASE removed. */
@@ -48,9 +56,29 @@ static void sb_dec_list(struct strbuf *b, const uint16_t *v, unsigned n)
     for (unsigned i = 0; i < n; i++) {
         if (tls_is_grease(v[i]))
             continue;
-        sb_putf(b, "%s%u", first ? "" : "-", v[i]);
+        if (!first)
+            sb_putc(b, '-');
+        sb_dec(b, v[i]);
         first = 0;
     }
+}
+
+/* The digests, fetched once: OpenSSL 3 looks an algorithm up by name on
+ * every digest_md5()/digest_sha256() use, which costs more than the hashing. */
+static const EVP_MD *digest_md5(void)
+{
+    static EVP_MD *md;
+    if (!md)
+        md = EVP_MD_fetch(NULL, "MD5", NULL);
+    return md;
+}
+
+static const EVP_MD *digest_sha256(void)
+{
+    static EVP_MD *md;
+    if (!md)
+        md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    return md;
 }
 
 static void digest_hex(const EVP_MD *md, const char *s, size_t len, char *out, size_t hexchars)
@@ -58,9 +86,14 @@ static void digest_hex(const EVP_MD *md, const char *s, size_t len, char *out, s
     unsigned char d[EVP_MAX_MD_SIZE];
     unsigned int dlen = 0;
     static const char hex[] = "0123456789abcdef";
-    EVP_Digest(s, len, d, &dlen, md, NULL);
-    for (size_t i = 0; i < hexchars && i / 2 < dlen; i++)
-        out[i] = hex[(i % 2) ? (d[i / 2] & 15) : (d[i / 2] >> 4)];
+    static EVP_MD_CTX *ctx;
+    if (!ctx)
+        ctx = EVP_MD_CTX_new();
+    if (!md || !ctx || !EVP_DigestInit_ex(ctx, md, NULL) || !EVP_DigestUpdate(ctx, s, len) ||
+        !EVP_DigestFinal_ex(ctx, d, &dlen))
+        dlen = 0;
+    for (size_t i = 0; i < hexchars; i++)
+        out[i] = i / 2 >= dlen ? '0' : hex[(i % 2) ? (d[i / 2] & 15) : (d[i / 2] >> 4)];
     out[hexchars] = 0;
 }
 
@@ -71,16 +104,20 @@ int fingerprint_ja3(const struct tls_client_hello *ch, char out[JA3_HEX_LEN + 1]
     if (ch->truncated || ch->sslv2_format)
         return 0;
     buf[0] = 0;
-    sb_putf(&b, "%u,", (unsigned)ch->legacy_version);
+    sb_dec(&b, ch->legacy_version);
+    sb_putc(&b, ',');
     sb_dec_list(&b, ch->ciphers, ch->n_ciphers);
     sb_putc(&b, ',');
     sb_dec_list(&b, ch->extensions, ch->n_extensions);
     sb_putc(&b, ',');
     sb_dec_list(&b, ch->groups, ch->n_groups);
     sb_putc(&b, ',');
-    for (unsigned i = 0; i < ch->n_point_formats; i++)
-        sb_putf(&b, "%s%u", i ? "-" : "", ch->point_formats[i]);
-    digest_hex(EVP_md5(), buf, b.len, out, JA3_HEX_LEN);
+    for (unsigned i = 0; i < ch->n_point_formats; i++) {
+        if (i)
+            sb_putc(&b, '-');
+        sb_dec(&b, ch->point_formats[i]);
+    }
+    digest_hex(digest_md5(), buf, b.len, out, JA3_HEX_LEN);
     return 1;
 }
 
@@ -91,9 +128,12 @@ int fingerprint_ja3s(const struct tls_server_hello *sh, char out[JA3_HEX_LEN + 1
     if (sh->truncated)
         return 0;
     buf[0] = 0;
-    sb_putf(&b, "%u,%u,", (unsigned)sh->legacy_version, (unsigned)sh->cipher);
+    sb_dec(&b, sh->legacy_version);
+    sb_putc(&b, ',');
+    sb_dec(&b, sh->cipher);
+    sb_putc(&b, ',');
     sb_dec_list(&b, sh->extensions, sh->n_extensions);
-    digest_hex(EVP_md5(), buf, b.len, out, JA3_HEX_LEN);
+    digest_hex(digest_md5(), buf, b.len, out, JA3_HEX_LEN);
     return 1;
 }
 
@@ -171,8 +211,11 @@ static unsigned ja4_sorted(const uint16_t *in, unsigned n, const uint16_t *skip,
 
 static void sb_hex_list(struct strbuf *b, const uint16_t *v, unsigned n)
 {
-    for (unsigned i = 0; i < n; i++)
-        sb_putf(b, "%s%04x", i ? "," : "", v[i]);
+    for (unsigned i = 0; i < n; i++) {
+        if (i)
+            sb_putc(b, ',');
+        sb_hex4(b, v[i]);
+    }
 }
 
 static unsigned count_non_grease(const uint16_t *v, unsigned n)
@@ -201,7 +244,7 @@ int fingerprint_ja4(const struct tls_client_hello *ch, enum ja4_transport transp
     buf[0] = 0;
     sb_hex_list(&b, sorted, k);
     if (k)
-        digest_hex(EVP_sha256(), buf, b.len, hb, 12);
+        digest_hex(digest_sha256(), buf, b.len, hb, 12);
     else
         strcpy(hb, "000000000000");
 
@@ -211,11 +254,10 @@ int fingerprint_ja4(const struct tls_client_hello *ch, enum ja4_transport transp
     sb_hex_list(&b, sorted, k);
     if (ch->n_sigalgs) {
         sb_putc(&b, '_');
-        for (unsigned i = 0; i < ch->n_sigalgs; i++)
-            sb_putf(&b, "%s%04x", i ? "," : "", ch->sigalgs[i]);
+        sb_hex_list(&b, ch->sigalgs, ch->n_sigalgs);
     }
     if (k)
-        digest_hex(EVP_sha256(), buf, b.len, hc, 12);
+        digest_hex(digest_sha256(), buf, b.len, hc, 12);
     else
         strcpy(hc, "000000000000");
 

@@ -8,7 +8,7 @@
 #include "tls.h"
 
 /* Lines per direction tried for identification before giving up on it. */
-#define IDENTIFY_LINES 4
+#define IDENTIFY_LINES 2
 
 void plaintext_init(struct plaintext *pt, uint16_t server_port)
 {
@@ -168,25 +168,35 @@ enum pt_result plaintext_feed(struct plaintext *pt, int dir, struct span c, size
         }
         return PT_CONTINUE;
     }
-    if (!pt->proto && pt->chunks > 2 * IDENTIFY_LINES)
-        return PT_CONTINUE; /* not a protocol modelled here */
+    /* Unknown protocol: only the first line of each direction is tried. */
+    if (!pt->proto && pt->id_tried[dir] >= IDENTIFY_LINES)
+        return PT_CONTINUE;
     /* Line protocols: assemble lines, bounded; a longer line is cut. */
     char *buf = pt->line[dir];
-    for (size_t i = 0; i < c.n; i++) {
-        uint8_t b = c.p[i];
-        if (b != '\n') {
-            if (pt->line_len[dir] < PT_LINE_MAX)
-                buf[pt->line_len[dir]++] = (char)b;
-            else if (pt->line_len[dir] == PT_LINE_MAX)
-                pt->long_lines++, pt->line_len[dir]++;
-            continue;
+    size_t i = 0;
+    while (i < c.n) {
+        const uint8_t *nl = memchr(c.p + i, '\n', c.n - i);
+        size_t end = nl ? (size_t)(nl - c.p) : c.n;
+        size_t room = PT_LINE_MAX - (pt->line_len[dir] < PT_LINE_MAX ? pt->line_len[dir] : PT_LINE_MAX);
+        size_t take = end - i < room ? end - i : room;
+        memcpy(buf + pt->line_len[dir], c.p + i, take);
+        if (take < end - i && pt->line_len[dir] <= PT_LINE_MAX) {
+            pt->long_lines++;
+            pt->line_len[dir] = PT_LINE_MAX + 1; /* cut: the rest is skipped */
+        } else if (pt->line_len[dir] <= PT_LINE_MAX) {
+            pt->line_len[dir] = (uint16_t)(pt->line_len[dir] + take);
         }
+        if (!nl) /* the line continues in the next chunk */
+            break;
+        i = end + 1;
         size_t n = pt->line_len[dir] > PT_LINE_MAX ? PT_LINE_MAX : pt->line_len[dir];
         pt->line_len[dir] = 0;
         int was_upgraded = pt->upgraded;
+        if (!pt->proto && pt->id_tried[dir]++ >= IDENTIFY_LINES)
+            return PT_CONTINUE;
         process_line(pt, dir, buf, n);
         if (!was_upgraded && pt->upgraded && pt->server_known && dir == pt->server_dir) {
-            *offset = i + 1;
+            *offset = i;
             return PT_UPGRADED;
         }
     }

@@ -47,6 +47,7 @@ struct plaintext {
     uint32_t chunks;
     uint64_t long_lines;
     char tag[16]; /* IMAP tag of the STARTTLS command */
+    uint8_t id_tried[2]; /* lines tried for identification, per direction */
     uint16_t line_len[2];
     char line[2][PT_LINE_MAX];
 };

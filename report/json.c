@@ -93,6 +93,15 @@ static void put_escaped(struct json *j, const char *s, size_t n)
     char esc[8];
     put_c(j, '"');
     for (size_t i = 0; i < n;) {
+        /* Copy a run of plain printable ASCII at once. */
+        size_t run = i;
+        while (run < n && u[run] >= 0x20 && u[run] < 0x7f && u[run] != '"' && u[run] != '\\')
+            run++;
+        if (run > i) {
+            json_raw(j, s + i, run - i);
+            i = run;
+            continue;
+        }
         unsigned char c = u[i];
         if (c == '"' || c == '\\') {
             esc[0] = '\\';
@@ -123,9 +132,16 @@ static void put_key(struct json *j, const char *key)
     if (j->need_comma[j->depth])
         put_c(j, ',');
     j->need_comma[j->depth] = 1;
-    if (key) {
-        put_escaped(j, key, strlen(key));
-        put_c(j, ':');
+    if (key) { /* keys are the program's own constants: no escaping needed */
+        size_t k = strlen(key);
+        if (!reserve(j, k + 3))
+            return;
+        j->p[j->len++] = '"';
+        memcpy(j->p + j->len, key, k);
+        j->len += k;
+        j->p[j->len++] = '"';
+        j->p[j->len++] = ':';
+        j->p[j->len] = 0;
     }
 }
 
@@ -164,8 +180,13 @@ void json_string(struct json *j, const char *key, const char *s)
 void json_uint(struct json *j, const char *key, uint64_t v)
 {
     char b[24];
+    size_t k = sizeof(b);
     put_key(j, key);
-    json_raw(j, b, (size_t)snprintf(b, sizeof(b), "%" PRIu64, v));
+    do {
+        b[--k] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    json_raw(j, b + k, sizeof(b) - k);
 }
 
 void json_int(struct json *j, const char *key, int64_t v)

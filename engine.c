@@ -96,7 +96,7 @@ static void flow_state_free(struct engine *e, struct flow *f, enum settle_reason
     struct flow_state *fs = f->user;
     if (!fs)
         return;
-    if (!fs->session.finished) {
+    if (!fs->session.finished && f->key.transport == TRANSPORT_TCP) {
         struct deliver_ctx dc = {fs, f->last_us};
         tcp_reasm_flush(&fs->reasm, &reasm_ops, &dc);
     }
@@ -205,6 +205,37 @@ static void tcp_packet(struct engine *e, struct flow *f, int dir, const struct p
     }
 }
 
+/* Datagrams of a UDP flow that are looked at for a DTLS or QUIC start. */
+#define UDP_PROBE_DATAGRAMS 4
+
+static void udp_packet(struct engine *e, struct flow *f, int dir, const struct packet_view *pv)
+{
+    struct span payload = span_make(pv->payload, pv->payload_len);
+    if (f->done || payload.n == 0)
+        return;
+    struct flow_state *fs = f->user;
+    if (!fs) {
+        int carrier = session_datagram_carrier(payload);
+        if (carrier < 0) {
+            if (f->pkts[0] + f->pkts[1] >= UDP_PROBE_DATAGRAMS)
+                f->done = 1;
+            return;
+        }
+        if (!(fs = f->user = flow_state_new(f, e)))
+            return;
+        if (f->pkts[0] + f->pkts[1] == 1)
+            fs->session.initiator = (uint8_t)dir;
+        session_set_carrier(&fs->session, carrier);
+    }
+    if (!fs->cls.done)
+        classify_packet(e->classifier, &fs->cls, pv);
+    session_datagram(&fs->session, dir, payload, pv->ts_us);
+    if (fs->session.finished) {
+        flow_state_free(e, f, SETTLE_GAVE_UP);
+        f->done = 1;
+    }
+}
+
 void engine_frame(void *ctx, int linktype, const struct frame *fr)
 {
     struct engine *e = ctx;
@@ -255,8 +286,10 @@ void engine_frame(void *ctx, int linktype, const struct frame *fr)
         f->user = flow_state_new(f, e);
     f->pkts[dir]++;
     f->bytes[dir] += fr->len;
-    if (pv.transport != TRANSPORT_TCP)
+    if (pv.transport == TRANSPORT_UDP) {
+        udp_packet(e, f, dir, &pv);
         return;
+    }
     if (pv.tcp_flags & TCPF_FIN)
         f->fin_mask |= (uint8_t)(1u << dir);
     if (pv.tcp_flags & TCPF_RST)

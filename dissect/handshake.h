@@ -28,7 +28,12 @@ enum settle_reason {
     SETTLE_EVICTED,         /* the flow table was full */
     SETTLE_END_OF_INPUT,    /* the capture ended */
     SETTLE_GAVE_UP,         /* bytes lost or framing broken */
+    SETTLE_PSEUDO_DONE,     /* a pseudo-TLS exchange finished (not TLS) */
 };
+
+/* Fixed fake handshakes that only look like TLS. */
+enum pseudo_tls { PSEUDO_NONE = 0, PSEUDO_MS_TURN, PSEUDO_GOOGLE_SSLTCP };
+const char *pseudo_tls_name(enum pseudo_tls p);
 
 const char *settle_reason_name(enum settle_reason r);
 const char *encapsulation_name(enum encapsulation e);
@@ -43,11 +48,16 @@ struct tls_handshake {
     uint8_t encapsulation;
     uint8_t has_ch, has_sh;
     uint8_t saw_hrr;
+    uint8_t saw_hvr; /* DTLS HelloVerifyRequest */
     uint8_t established;
     uint8_t alert_level, alert_desc; /* alert_level 0: no plaintext alert */
     uint8_t settle;                  /* enum settle_reason */
     const char *protocol;            /* network.protocol, static string */
     const char *application;         /* nDPI's application label, or NULL */
+    uint32_t quic_version;           /* QUIC only */
+    uint8_t pseudo;                  /* enum pseudo_tls */
+    uint8_t has_turn_peer;
+    struct endpoint turn_peer;       /* TURN: the relayed peer */
     struct tls_client_hello ch;      /* the first ClientHello */
     struct tls_server_hello sh;      /* the last ServerHello */
 };

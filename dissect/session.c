@@ -12,6 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dtls.h"
+#include "quic.h"
+#include "stun.h"
+
 /* Give up on a connection whose first data segments carry no hello; a
  * recognised plaintext protocol is followed longer, to its upgrade or its
  * login. */
@@ -22,7 +26,26 @@ struct session_stats session_stats;
 static uint64_t next_handshake_seq = 1;
 
 static const char *const settle_names[] = {
-    "established", "alert", "next-hello", "closed", "idle", "evicted", "end-of-input", "gave-up",
+    "established", "alert",   "next-hello", "closed",     "idle",
+    "evicted",     "end-of-input", "gave-up", "pseudo-tls",
+};
+
+const char *pseudo_tls_name(enum pseudo_tls p)
+{
+    return p == PSEUDO_MS_TURN ? "ms-turn" : p == PSEUDO_GOOGLE_SSLTCP ? "google-ssltcp" : NULL;
+}
+
+/* TURN channel bindings seen on a flow, and the frame buffers of TCP-framed
+ * STUN/TURN or RFC 4571 (bounded: a frame is at most 4 + 65535 bytes). */
+#define TURN_MAX_BINDINGS 8
+#define TURN_FRAME_MAX (65535 + 8)
+
+struct turn_state {
+    uint16_t channel[TURN_MAX_BINDINGS];
+    struct endpoint peer[TURN_MAX_BINDINGS];
+    unsigned nbind;
+    uint8_t *buf[2];
+    uint32_t len[2];
 };
 
 const char *settle_reason_name(enum settle_reason r)
@@ -85,7 +108,16 @@ static struct tls_handshake *begin(struct tls_session *s, int client_dir)
     hs->transport = s->transport;
     hs->has_vlan = s->has_vlan;
     hs->vlan = s->vlan;
-    hs->encapsulation = s->plain_seen ? ENCAP_STARTTLS : ENCAP_DIRECT;
+    hs->encapsulation = s->carrier == CARRIER_QUIC ? ENCAP_QUIC
+                        : s->cur_encap             ? s->cur_encap
+                        : s->plain_seen            ? ENCAP_STARTTLS
+                                                   : ENCAP_DIRECT;
+    if (s->cur_has_peer) {
+        hs->has_turn_peer = 1;
+        hs->turn_peer = s->cur_peer;
+    }
+    if (s->quic)
+        hs->quic_version = quic_state_version(s->quic);
     hs->protocol = plaintext_protocol(s->pt);
     s->hs = hs;
     s->client_dir = (uint8_t)client_dir;
@@ -95,14 +127,33 @@ static struct tls_handshake *begin(struct tls_session *s, int client_dir)
     return hs;
 }
 
+/* The fixed ClientHello of MS-TURN's pseudo-TLS ([MS-TURN] section 2.1:
+ * TLS 1.0 record, one suite 0x0018, no session id, no extensions) and of
+ * Google's libjingle "SSL-TCP" (an SSLv2-format hello whose 16-byte
+ * challenge is a constant). Neither goes on to real TLS. */
+static enum pseudo_tls pseudo_tls_kind(const struct tls_client_hello *ch)
+{
+    static const uint8_t ssltcp_challenge[16] = {0x1f, 0x17, 0x0c, 0xa6, 0x2f, 0x00, 0x78, 0xfc,
+                                                 0x46, 0x55, 0x2e, 0xb1, 0x83, 0x39, 0xf1, 0xea};
+    if (ch->sslv2_format)
+        return ch->legacy_version == 0x0301 && ch->session_id_len == 0 &&
+                       memcmp(ch->random + 16, ssltcp_challenge, 16) == 0
+                   ? PSEUDO_GOOGLE_SSLTCP
+                   : PSEUDO_NONE;
+    if (!ch->dtls && ch->legacy_version == 0x0301 && ch->n_ciphers == 1 &&
+        ch->ciphers[0] == 0x0018 && ch->session_id_len == 0 && ch->n_extensions == 0)
+        return PSEUDO_MS_TURN;
+    return PSEUDO_NONE;
+}
+
 static void on_client_hello(struct tls_session *s, int dir, const struct tls_client_hello *ch)
 {
     struct tls_handshake *hs = s->hs;
-    if (hs && hs->has_ch) {
+    if (hs && hs->has_ch && dir == s->client_dir) {
         if (memcmp(hs->ch.random, ch->random, 32) == 0)
             return; /* retransmitted or repeated */
-        if (hs->saw_hrr && dir == s->client_dir)
-            return; /* the second ClientHello after a HelloRetryRequest */
+        if ((hs->saw_hrr || hs->saw_hvr) && dir == s->client_dir)
+            return; /* the ClientHello after a HelloRetryRequest / HelloVerifyRequest */
     }
     if (hs)
         settle(s, SETTLE_NEXT_HELLO);
@@ -111,6 +162,11 @@ static void on_client_hello(struct tls_session *s, int dir, const struct tls_cli
         return;
     hs->ch = *ch;
     hs->has_ch = 1;
+    hs->pseudo = (uint8_t)pseudo_tls_kind(ch);
+    if (hs->pseudo) {
+        hs->encapsulation = ENCAP_PSEUDO_TLS;
+        session_stats.pseudo_tls++;
+    }
 }
 
 static void on_server_hello(struct tls_session *s, int dir, const struct tls_server_hello *sh)
@@ -124,6 +180,11 @@ static void on_server_hello(struct tls_session *s, int dir, const struct tls_ser
     hs->has_sh = 1;
     hs->saw_hrr |= sh->is_hrr;
     s->moved_on[0] = s->moved_on[1] = 0;
+    if (hs->pseudo) { /* the fake exchange is over; what follows is not TLS */
+        settle(s, SETTLE_PSEUDO_DONE);
+        s->finished = 1;
+        return;
+    }
     /* TLS 1.3 (RFC 8446 section 2): all after the ServerHello is encrypted. */
     if (!sh->is_hrr && tls_server_version(sh) == 0x0304)
         tls_stream_set_encrypted(&s->st[dir]);
@@ -138,9 +199,17 @@ static union {
 static void sink_handshake(void *ctx, int dir, uint8_t type, struct span body)
 {
     struct tls_session *s = ctx;
+    int dtls = s->carrier == CARRIER_DTLS || s->in_dtls;
+    if (type == DTLS_HS_HELLO_VERIFY_REQUEST && dtls) {
+        if (s->hs)
+            s->hs->saw_hvr = 1;
+        return;
+    }
     if (type == TLS_HS_CLIENT_HELLO) {
         session_stats.client_hellos++;
-        if (tls_parse_client_hello(body, &scratch.ch) != TLS_PARSE_OK) {
+        int rc = dtls ? tls_parse_client_hello_dtls(body, &scratch.ch)
+                      : tls_parse_client_hello(body, &scratch.ch);
+        if (rc != TLS_PARSE_OK) {
             session_stats.unparsable_hellos++;
             return;
         }
@@ -213,6 +282,9 @@ static const struct tls_stream_sink stream_sink = {
     sink_record,
     sink_alert,
 };
+
+static void feed_framed(struct tls_session *s, int dir, struct span data);
+static int tcp_framing_of(struct span data);
 
 int session_is_stream_start(struct span data)
 {
@@ -302,8 +374,19 @@ void session_data(struct tls_session *s, int dir, struct span data, int64_t now_
     if (s->finished)
         return;
     s->now_us = now_us;
-    if (s->mode[dir] == SESSION_MODE_UNDECIDED)
-        s->mode[dir] = session_is_stream_start(data) ? SESSION_MODE_TLS : SESSION_MODE_PLAIN;
+    if (s->mode[dir] == SESSION_MODE_UNDECIDED) {
+        int framing = tcp_framing_of(data);
+        s->mode[dir] = session_is_stream_start(data) ? SESSION_MODE_TLS
+                       : framing                     ? (uint8_t)framing
+                                                     : SESSION_MODE_PLAIN;
+    }
+    if (s->mode[dir] == SESSION_MODE_STUN_TCP || s->mode[dir] == SESSION_MODE_RFC4571) {
+        s->tls_seen = 1;
+        feed_framed(s, dir, data);
+        if (!s->hs && !s->finished && ++s->segments > MAX_SEGMENTS_WITHOUT_HELLO + MAX_PLAINTEXT_SEGMENTS)
+            s->finished = 1;
+        return;
+    }
     if (s->mode[dir] == SESSION_MODE_PLAIN && !feed_plaintext(s, dir, &data))
         return;
     if (s->finished)
@@ -326,6 +409,214 @@ void session_data(struct tls_session *s, int dir, struct span data, int64_t now_
     }
     unsigned limit = MAX_SEGMENTS_WITHOUT_HELLO + (s->plain_seen ? MAX_PLAINTEXT_SEGMENTS : 0);
     if (++s->segments > limit && !s->hs)
+        s->finished = 1;
+}
+
+int session_datagram_carrier(struct span payload)
+{
+    if (quic_looks_like_long_header(payload))
+        return CARRIER_QUIC;
+    /* DTLS, or STUN/TURN that may carry it (RFC 7983 demultiplexing). */
+    if (dtls_looks_like_record(payload) == DTLS_LOOKS_RECORD || stun_message_len(payload))
+        return CARRIER_DTLS;
+    return -1;
+}
+
+static struct turn_state *turn_state(struct tls_session *s)
+{
+    if (!s->turn)
+        s->turn = calloc(1, sizeof(*s->turn));
+    return s->turn;
+}
+
+static void turn_bind(struct tls_session *s, uint16_t channel, const struct endpoint *peer)
+{
+    struct turn_state *t = turn_state(s);
+    if (!t)
+        return;
+    for (unsigned i = 0; i < t->nbind; i++)
+        if (t->channel[i] == channel) {
+            t->peer[i] = *peer;
+            return;
+        }
+    if (t->nbind < TURN_MAX_BINDINGS) {
+        t->channel[t->nbind] = channel;
+        t->peer[t->nbind++] = *peer;
+    }
+}
+
+static const struct endpoint *turn_peer_of(const struct tls_session *s, uint16_t channel)
+{
+    for (unsigned i = 0; s->turn && i < s->turn->nbind; i++)
+        if (s->turn->channel[i] == channel)
+            return &s->turn->peer[i];
+    return NULL;
+}
+
+/* One datagram, or one frame of a framed TCP stream, demultiplexed by its
+ * first byte (RFC 7983): DTLS is parsed, STUN indications and ChannelData
+ * are unwrapped (one level of nesting at most). */
+static void demux_datagram(struct tls_session *s, int dir, struct span p, uint8_t encap,
+                           const struct endpoint *peer, int depth)
+{
+    uint8_t b;
+    if (depth > 1 || !span_peek_u8(&p, 0, &b))
+        return;
+    switch (stun_demux(b)) {
+    case DEMUX_DTLS:
+        s->cur_encap = encap;
+        s->cur_has_peer = peer != NULL;
+        if (peer)
+            s->cur_peer = *peer;
+        if (!s->dtls && !(s->dtls = dtls_state_new()))
+            return;
+        s->in_dtls = 1; /* DTLS can ride on a TCP flow (TURN over TCP) */
+        dtls_datagram(s->dtls, dir, p, &stream_sink, s);
+        s->in_dtls = 0;
+        s->cur_encap = 0;
+        s->cur_has_peer = 0;
+        break;
+    case DEMUX_STUN: {
+        size_t n = stun_message_len(p);
+        struct stun_info si;
+        struct span msg;
+        if (!n || !span_sub(&p, n, &msg) || !stun_parse(msg, &si))
+            return;
+        if (si.type == STUN_CHANNEL_BIND_REQUEST && si.has_channel && si.has_peer)
+            turn_bind(s, si.channel, &si.peer);
+        if ((si.type == STUN_SEND_INDICATION || si.type == STUN_DATA_INDICATION) && si.has_data)
+            demux_datagram(s, dir, si.data, ENCAP_TURN_INDICATION, si.has_peer ? &si.peer : NULL,
+                           depth + 1);
+        break;
+    }
+    case DEMUX_CHANNEL: {
+        uint16_t channel;
+        struct span data;
+        size_t len;
+        if (turn_channel_frame(p, 0, &channel, &data, &len))
+            demux_datagram(s, dir, data, ENCAP_TURN_CHANNEL, turn_peer_of(s, channel), depth + 1);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* Length of the next whole frame of a framed TCP stream, or 0. */
+static size_t next_frame(const struct tls_session *s, struct span p, struct span *frame)
+{
+    uint16_t channel, len;
+    size_t flen;
+    struct span data;
+    if (s->mode[0] == SESSION_MODE_RFC4571 || s->mode[1] == SESSION_MODE_RFC4571) {
+        struct span c = p;
+        if (!span_u16(&c, &len) || !span_sub(&c, len, frame))
+            return 0;
+        return 2u + len;
+    }
+    if ((flen = stun_message_len(p)) != 0) {
+        span_sub(&p, flen, frame);
+        return flen;
+    }
+    if (turn_channel_frame(p, 1, &channel, &data, &flen) && flen <= p.n) {
+        span_sub(&p, flen, frame);
+        return flen;
+    }
+    return 0;
+}
+
+/* Bytes of a framed TCP direction: whole frames are parsed in place, a
+ * partial one is kept (bounded) until the rest arrives. */
+static void feed_framed(struct tls_session *s, int dir, struct span data)
+{
+    struct turn_state *t = turn_state(s);
+    if (!t)
+        return;
+    uint8_t encap = s->mode[dir] == SESSION_MODE_RFC4571 ? ENCAP_RFC4571 : 0;
+    if (t->len[dir] == 0) {
+        struct span frame;
+        size_t n;
+        while ((n = next_frame(s, data, &frame)) != 0) {
+            demux_datagram(s, dir, frame, encap, NULL, encap ? 0 : 0);
+            span_skip(&data, n);
+            if (s->finished)
+                return;
+        }
+        if (data.n == 0)
+            return;
+    }
+    if (t->len[dir] + data.n > TURN_FRAME_MAX) {
+        session_stats.turn_frames_dropped++;
+        t->len[dir] = 0;
+        return;
+    }
+    if (!t->buf[dir] && !(t->buf[dir] = malloc(TURN_FRAME_MAX)))
+        return;
+    memcpy(t->buf[dir] + t->len[dir], data.p, data.n);
+    t->len[dir] += (uint32_t)data.n;
+    struct span rest = span_make(t->buf[dir], t->len[dir]), frame;
+    size_t n;
+    while ((n = next_frame(s, rest, &frame)) != 0) {
+        demux_datagram(s, dir, frame, encap, NULL, 0);
+        span_skip(&rest, n);
+        if (s->finished)
+            return;
+    }
+    memmove(t->buf[dir], rest.p, rest.n);
+    t->len[dir] = (uint32_t)rest.n;
+}
+
+/* The first bytes of a TCP direction: STUN framed on TCP? RFC 4571? */
+static int tcp_framing_of(struct span data)
+{
+    uint16_t type;
+    uint32_t cookie;
+    struct span c = data;
+    if (span_u16(&c, &type) && !(type & 0xC000) && span_skip(&c, 2) && span_u32(&c, &cookie) &&
+        cookie == 0x2112A442u)
+        return SESSION_MODE_STUN_TCP;
+    if (rfc4571_looks_like_frame(data))
+        return SESSION_MODE_RFC4571;
+    return 0;
+}
+
+int session_set_carrier(struct tls_session *s, int carrier)
+{
+    s->carrier = (uint8_t)carrier;
+    if (carrier == CARRIER_QUIC)
+        s->quic = quic_state_new();
+    else if (carrier == CARRIER_DTLS)
+        s->dtls = dtls_state_new();
+    if ((carrier == CARRIER_QUIC && !s->quic) || (carrier == CARRIER_DTLS && !s->dtls)) {
+        s->finished = 1;
+        return 0;
+    }
+    return 1;
+}
+
+void session_datagram(struct tls_session *s, int dir, struct span payload, int64_t now_us)
+{
+    if (s->finished)
+        return;
+    s->now_us = now_us;
+    s->tls_seen = 1;
+    if (s->carrier == CARRIER_QUIC) {
+        quic_datagram(s->quic, dir, payload, now_us, &stream_sink, s);
+        struct tls_handshake *hs = s->hs;
+        if (hs && hs->quic_version == 0)
+            hs->quic_version = quic_state_version(s->quic);
+        /* Established once both sides send 1-RTT packets after the
+         * ServerHello; until then only Initials are read. */
+        if (hs && hs->has_sh && !hs->sh.is_hrr && quic_short_header_seen(s->quic, 0) &&
+            quic_short_header_seen(s->quic, 1)) {
+            hs->established = 1;
+            settle(s, SETTLE_ESTABLISHED);
+            s->finished = 1;
+        }
+    } else if (s->carrier == CARRIER_DTLS) {
+        demux_datagram(s, dir, payload, ENCAP_DIRECT, NULL, 0);
+    }
+    if (!s->hs && !s->finished && ++s->segments > MAX_SEGMENTS_WITHOUT_HELLO)
         s->finished = 1;
 }
 
@@ -354,6 +645,16 @@ void session_end(struct tls_session *s, enum settle_reason why)
     emit_plaintext(s);
     free(s->pt);
     s->pt = NULL;
+    dtls_state_free(s->dtls);
+    s->dtls = NULL;
+    if (s->turn) {
+        free(s->turn->buf[0]);
+        free(s->turn->buf[1]);
+        free(s->turn);
+        s->turn = NULL;
+    }
+    quic_state_free(s->quic);
+    s->quic = NULL;
     s->finished = 1;
     tls_stream_free(&s->st[0]);
     tls_stream_free(&s->st[1]);

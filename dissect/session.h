@@ -36,10 +36,26 @@ struct session_stats {
     uint64_t starttls_upgrades;     /* plaintext upgrades accepted */
     uint64_t starttls_refused;      /* refused by the server */
     uint64_t plaintext_sessions;    /* reportable sessions that stayed plaintext */
+    uint64_t pseudo_tls;            /* MS-TURN / Google SSL-TCP fake handshakes */
+    uint64_t turn_frames_dropped;   /* TCP-framed STUN/TURN frames over the bound */
 };
 extern struct session_stats session_stats;
 
-enum { SESSION_MODE_UNDECIDED = 0, SESSION_MODE_TLS, SESSION_MODE_PLAIN };
+enum {
+    SESSION_MODE_UNDECIDED = 0,
+    SESSION_MODE_TLS,
+    SESSION_MODE_PLAIN,
+    SESSION_MODE_STUN_TCP, /* STUN/ChannelData framed on TCP */
+    SESSION_MODE_RFC4571,  /* 2-byte length framing */
+};
+
+struct turn_state;
+
+/* What carries the handshake. */
+enum { CARRIER_TCP = 0, CARRIER_DTLS, CARRIER_QUIC };
+
+struct dtls_state;
+struct quic_state;
 
 struct tls_session {
     struct endpoint ep[2]; /* ep[d]: the sender of direction d */
@@ -57,6 +73,14 @@ struct tls_session {
     uint8_t plaintext_done, refusal_counted;
     int64_t plain_ts_us;  /* first plaintext byte */
     struct plaintext *pt; /* the plaintext phase, or NULL */
+    uint8_t carrier;      /* CARRIER_* */
+    struct dtls_state *dtls;
+    struct quic_state *quic;
+    struct turn_state *turn; /* TURN bindings and TCP frame buffers */
+    uint8_t cur_encap;       /* encapsulation of the bytes being parsed */
+    uint8_t in_dtls;         /* the bytes being parsed are DTLS */
+    uint8_t cur_has_peer;
+    struct endpoint cur_peer;
     uint32_t segments;   /* data segments inspected */
     int64_t now_us;
     void *flow_ctx;      /* handed back to the sink on settle */
@@ -70,6 +94,16 @@ void session_init(struct tls_session *s, const struct endpoint *ep0, const struc
 
 /* In-order bytes of direction dir, captured at now_us. */
 void session_data(struct tls_session *s, int dir, struct span data, int64_t now_us);
+
+/* Which UDP carrier does a datagram start (CARRIER_DTLS, CARRIER_QUIC), or
+ * -1 for none. */
+int session_datagram_carrier(struct span payload);
+
+/* Use the UDP carrier for this session (before its first datagram). */
+int session_set_carrier(struct tls_session *s, int carrier);
+
+/* One UDP datagram of direction dir. */
+void session_datagram(struct tls_session *s, int dir, struct span payload, int64_t now_us);
 
 /* Could direction dir's stream begin with these bytes? */
 int session_is_stream_start(struct span data);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "../dissect/fingerprint.h"
+#include "../dissect/quic.h"
 #include "cipher_names.h"
 
 struct pending {
@@ -211,10 +212,8 @@ static void client_json(struct json *j, const struct tls_handshake *hs)
     if (fingerprint_ja3(ch, fp))
         json_string(j, "ja3", fp);
     enum ja4_transport t = hs->encapsulation == ENCAP_QUIC ? JA4_QUIC
-                           : tls_version_protocol(ch->legacy_version) &&
-                                   tls_version_protocol(ch->legacy_version)[0] == 'd'
-                               ? JA4_DTLS
-                               : JA4_TCP;
+                           : ch->dtls                      ? JA4_DTLS
+                                                           : JA4_TCP;
     if (fingerprint_ja4(ch, t, fp))
         json_string(j, "ja4", fp);
     json_close_object(j);
@@ -235,6 +234,13 @@ void handshake_to_json(const struct tls_handshake *hs, struct json *j)
 
     json_open_object(j, "tls");
     json_string(j, "encapsulation", encapsulation_name((enum encapsulation)hs->encapsulation));
+    if (hs->pseudo)
+        json_string(j, "pseudo", pseudo_tls_name((enum pseudo_tls)hs->pseudo));
+    if (hs->has_turn_peer) {
+        json_open_object(j, "turn");
+        endpoint_json(j, "peer", &hs->turn_peer);
+        json_close_object(j);
+    }
     if (hs->has_sh) {
         version_json(j, tls_server_version(&hs->sh));
         json_string(j, "cipher", cipher_display_name(hs->sh.cipher, buf));
@@ -246,6 +252,11 @@ void handshake_to_json(const struct tls_handshake *hs, struct json *j)
         json_string_n(j, "next_protocol", hs->sh.alpn, hs->sh.alpn_len);
     if (hs->has_ch)
         client_json(j, hs);
+    if (hs->encapsulation == ENCAP_QUIC && quic_version_name(hs->quic_version)) {
+        json_open_object(j, "quic");
+        json_string(j, "version", quic_version_name(hs->quic_version));
+        json_close_object(j);
+    }
     if (hs->has_sh && fingerprint_ja3s(&hs->sh, fp)) {
         json_open_object(j, "server");
         json_string(j, "ja3s", fp);
@@ -257,6 +268,8 @@ void handshake_to_json(const struct tls_handshake *hs, struct json *j)
     json_string(j, "end", settle_reason_name((enum settle_reason)hs->settle));
     if (hs->saw_hrr)
         json_bool(j, "hello_retry_request", 1);
+    if (hs->saw_hvr)
+        json_bool(j, "hello_verify_request", 1);
     if (hs->alert_level)
         json_uint(j, "alert", hs->alert_desc);
     if (hs->ch.truncated || hs->sh.truncated)

@@ -22,6 +22,11 @@ check() {
 }
 check "tls/direct/tcp" --kind tls/direct/tcp
 check "tls/starttls/*" --kind 'tls/starttls/*'
+check "dtls/*/*" --kind 'dtls/*/*'
+check "tls/quic/udp" --kind 'tls/quic/udp'
+check "stun*" --only 'stun*'
+check "teams*" --only 'teams*'
+check "whole corpus" 
 for g in '*pop*' '*imap*' '*smtp*' '*ftp*' '*ldap*' '*xmpp*'; do
     check "$g" --only "$g"
 done

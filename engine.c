@@ -12,6 +12,8 @@
 #include "capture/flow_table.h"
 #include "capture/tcp_reasm.h"
 #include "dissect/classify.h"
+#include "dissect/dtls.h"
+#include "dissect/quic.h"
 #include "dissect/session.h"
 #include "report/handshake_log.h"
 
@@ -357,6 +359,14 @@ void engine_counters(const struct engine *e, struct run_counters *c)
     c->starttls_upgrades = session_stats.starttls_upgrades;
     c->starttls_refused = session_stats.starttls_refused;
     c->plaintext_sessions = session_stats.plaintext_sessions;
+    c->dtls_records = dtls_stats.records;
+    c->dtls_reassembled = dtls_stats.reassembled;
+    c->dtls_dropped = dtls_stats.dropped_fragments;
+    c->quic_initials = quic_stats.initials;
+    c->quic_decrypted = quic_stats.decrypted;
+    c->quic_failed = quic_stats.decrypt_failed;
+    c->quic_unknown_version = quic_stats.unknown_version;
+    c->quic_vn = quic_stats.version_negotiation;
     c->ndpi_flows = classify_stats.flows;
     c->ndpi_classified = classify_stats.classified;
 }

@@ -31,6 +31,8 @@ struct plaintext_rec {
 
 struct summary {
     uint64_t handshakes, established, plaintext_sessions;
+    uint64_t pseudo[3]; /* by enum pseudo_tls */
+    struct tally pseudo_services;
     struct tally plaintext;
     uint64_t by_negotiated[VB_COUNT], by_client_max[VB_COUNT];
     struct tally services, old_clients;
@@ -85,6 +87,7 @@ struct summary *summary_new(void)
     tally_init(&s->services, sizeof(struct service_rec), MAX_SERVICES);
     tally_init(&s->old_clients, sizeof(struct old_client_rec), MAX_OLD_CLIENTS);
     tally_init(&s->plaintext, sizeof(struct plaintext_rec), MAX_SERVICES);
+    tally_init(&s->pseudo_services, sizeof(uint64_t), MAX_SERVICES);
     return s;
 }
 
@@ -95,6 +98,7 @@ void summary_free(struct summary *s)
     tally_free(&s->services);
     tally_free(&s->old_clients);
     tally_free(&s->plaintext);
+    tally_free(&s->pseudo_services);
     free(s);
 }
 
@@ -124,6 +128,15 @@ void summary_add(struct summary *s, const struct tls_handshake *hs)
     enum vbucket cmax = hs->has_ch ? version_bucket(max) : VB_NONE;
     char skey[96], key[TALLY_KEY_MAX], ip[64];
 
+    if (hs->pseudo) {
+        /* Not TLS: counted apart, never as an old-TLS client. */
+        s->pseudo[hs->pseudo < 3 ? hs->pseudo : 0]++;
+        service_key(hs, skey, sizeof(skey));
+        uint64_t *n = tally_get(&s->pseudo_services, skey);
+        if (n)
+            (*n)++;
+        return;
+    }
     s->handshakes++;
     s->established += hs->established;
     s->by_negotiated[neg]++;
@@ -317,6 +330,11 @@ static void print_counters(const struct run_counters *c, FILE *out)
                  ", TLS1.1 %" PRIu64 ", TLS1.2 %" PRIu64 ", other %" PRIu64 "\n",
             c->records_by_version[0], c->records_by_version[1], c->records_by_version[2],
             c->records_by_version[3], c->records_by_version[4] + c->records_by_version[5]);
+    fprintf(out, "  DTLS: %" PRIu64 " records, %" PRIu64 " hellos reassembled, %" PRIu64
+                 " fragments dropped; QUIC: %" PRIu64 " Initials, %" PRIu64 " decrypted, %" PRIu64
+                 " failed, %" PRIu64 " of unknown versions, %" PRIu64 " version negotiation\n",
+            c->dtls_records, c->dtls_reassembled, c->dtls_dropped, c->quic_initials,
+            c->quic_decrypted, c->quic_failed, c->quic_unknown_version, c->quic_vn);
     fprintf(out, "  STARTTLS: %" PRIu64 " upgrades, %" PRIu64 " refused by the server\n",
             c->starttls_upgrades, c->starttls_refused);
     fprintf(out, "  nDPI: %" PRIu64 " flows inspected, %" PRIu64 " classified\n", c->ndpi_flows,
@@ -343,6 +361,18 @@ void summary_print(const struct summary *s, const struct run_counters *c, FILE *
     }
     if (s->plaintext_sessions) {
         print_plaintext(s, out);
+        fputc('\n', out);
+    }
+    if (s->pseudo[PSEUDO_MS_TURN] || s->pseudo[PSEUDO_GOOGLE_SSLTCP]) {
+        fprintf(out,
+                "Pseudo-TLS (fixed fake handshakes, not TLS sessions): MS-TURN %" PRIu64
+                ", Google SSL-TCP %" PRIu64 "\n"
+                "  They look like TLS 1.0 on the wire: a firewall rule that blocks TLS 1.0 will "
+                "break them.\n",
+                s->pseudo[PSEUDO_MS_TURN], s->pseudo[PSEUDO_GOOGLE_SSLTCP]);
+        for (size_t i = 0; i < s->pseudo_services.count && i < SHOW_SERVICES; i++)
+            fprintf(out, "  %-44s %8" PRIu64 "\n", tally_key(&s->pseudo_services, i),
+                    *(uint64_t *)tally_rec(&s->pseudo_services, i));
         fputc('\n', out);
     }
     print_counters(c, out);

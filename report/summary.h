@@ -42,6 +42,8 @@ struct run_counters {
     uint64_t log_written, log_out_of_order;
     uint64_t ndpi_flows, ndpi_classified;
     uint64_t starttls_upgrades, starttls_refused, plaintext_sessions;
+    uint64_t dtls_records, dtls_reassembled, dtls_dropped;
+    uint64_t quic_initials, quic_decrypted, quic_failed, quic_unknown_version, quic_vn;
     uint64_t records_by_version[6];
     double first_ts, last_ts; /* capture time span, seconds */
 };

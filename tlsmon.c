@@ -25,6 +25,9 @@ enum {
 };
 
 static volatile int stop_requested;
+static const char **inputs; /* freed at exit, whichever way main returns */
+
+static void free_inputs(void) { free(inputs); }
 
 static void on_signal(int sig)
 {
@@ -43,7 +46,7 @@ static void usage(FILE *out)
             "\n"
             "Input:\n"
             "  -r, --read FILE        read a pcap or pcapng file; a directory reads every\n"
-            "                         capture in it (sorted by name); '-' reads stdin.\n"
+            "                         capture below it (sorted by path); '-' reads stdin.\n"
             "                         Repeatable: flows continue across files.\n"
             "  -f, --filter 'BPF'     only packets matching this tcpdump-style filter\n"
             "\n"
@@ -97,15 +100,29 @@ static int read_input(struct engine *e, const char *path, const char *filter)
             engine_count_file(e, 1);
             return EXIT_INPUT;
         }
+        int captures = 0, skipped = 0;
+        char names[400] = "";
         for (char **p = list; *p && !stop_requested; p++) {
             if (!source_looks_like_capture(*p)) {
-                fprintf(stderr, "tlsmon: %s: skipped, not a pcap or pcapng capture\n", *p);
+                /* One line per directory, naming the first few. */
+                size_t used = strlen(names);
+                if (skipped++ < 8 && used + strlen(*p) + 3 < sizeof(names))
+                    snprintf(names + used, sizeof(names) - used, "%s%s", used ? ", " : "", *p);
                 continue;
             }
+            captures++;
             if (read_input(e, *p, filter) != EXIT_OK)
                 rc = EXIT_INPUT;
         }
         source_free_list(list);
+        if (skipped)
+            fprintf(stderr, "tlsmon: %s: skipped %d file%s that %s not pcap or pcapng: %s%s\n", path,
+                    skipped, skipped == 1 ? "" : "s", skipped == 1 ? "is" : "are", names,
+                    skipped > 8 ? ", ..." : "");
+        if (captures == 0) {
+            fprintf(stderr, "tlsmon: %s: no pcap or pcapng captures in this directory\n", path);
+            rc = EXIT_INPUT;
+        }
         return rc;
     }
     enum source_status st =
@@ -136,12 +153,13 @@ int main(int argc, char **argv)
     };
     struct engine_options opt = {1000000, 300 * 1000000LL, NULL};
     const char *filter = NULL;
-    const char **inputs = calloc((size_t)argc + 1, sizeof(*inputs));
     int ninputs = 0, quiet = 0, c;
     unsigned long long v;
 
+    inputs = calloc((size_t)argc + 1, sizeof(*inputs));
     if (!inputs)
         return EXIT_INTERNAL;
+    atexit(free_inputs);
     while ((c = getopt_long(argc, argv, "r:f:qhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'r':
@@ -191,7 +209,6 @@ int main(int argc, char **argv)
     struct engine *e = engine_new(&opt, err, sizeof(err));
     if (!e) {
         fprintf(stderr, "tlsmon: %s\n", err);
-        free(inputs);
         return errno == ENOMEM ? EXIT_INTERNAL : EXIT_OUTPUT;
     }
     struct sigaction sa;
@@ -216,9 +233,12 @@ int main(int argc, char **argv)
         engine_counters(e, &counters);
         FILE *out = opt.log_path && strcmp(opt.log_path, "-") == 0 ? stderr : stdout;
         summary_print(engine_summary(e), &counters, out);
-        fflush(out);
+        if (fflush(out) != 0 || ferror(out)) {
+            fprintf(stderr, "tlsmon: cannot write the summary to %s: %s\n",
+                    out == stdout ? "stdout" : "stderr", strerror(errno ? errno : EIO));
+            rc = EXIT_OUTPUT;
+        }
     }
     engine_free(e);
-    free(inputs);
     return rc;
 }

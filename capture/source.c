@@ -26,17 +26,15 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-char **source_list_directory(const char *path, char *err, size_t errlen)
+/* Append the regular files below path (subdirectories too, to a bounded
+ * depth, symbolic links to directories not followed). */
+static int list_into(const char *path, int depth, char ***list, size_t *n, size_t *cap)
 {
     DIR *d = opendir(path);
-    if (!d) {
-        snprintf(err, errlen, "%s: cannot open directory: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t n = 0, cap = 16;
-    char **list = malloc(cap * sizeof(*list));
+    if (!d)
+        return depth == 0 ? -1 : 0;
     struct dirent *e;
-    while (list && (e = readdir(d)) != NULL) {
+    while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
         size_t len = strlen(path) + strlen(e->d_name) + 2;
@@ -45,23 +43,40 @@ char **source_list_directory(const char *path, char *err, size_t errlen)
             break;
         snprintf(full, len, "%s/%s", path, e->d_name);
         struct stat st;
+        if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode) && depth < 8) {
+            list_into(full, depth + 1, list, n, cap);
+            free(full);
+            continue;
+        }
         if (stat(full, &st) != 0 || !S_ISREG(st.st_mode)) {
             free(full);
             continue;
         }
-        if (n + 1 >= cap) {
-            char **nl = realloc(list, (cap *= 2) * sizeof(*list));
+        if (*n + 1 >= *cap) {
+            char **nl = realloc(*list, (*cap *= 2) * sizeof(**list));
             if (!nl) {
                 free(full);
                 break;
             }
-            list = nl;
+            *list = nl;
         }
-        list[n++] = full;
+        (*list)[(*n)++] = full;
     }
     closedir(d);
+    return 0;
+}
+
+char **source_list_directory(const char *path, char *err, size_t errlen)
+{
+    size_t n = 0, cap = 16;
+    char **list = malloc(cap * sizeof(*list));
     if (!list) {
         snprintf(err, errlen, "%s: out of memory", path);
+        return NULL;
+    }
+    if (list_into(path, 0, &list, &n, &cap) < 0) {
+        snprintf(err, errlen, "%s: cannot open directory: %s", path, strerror(errno));
+        free(list);
         return NULL;
     }
     list[n] = NULL;
@@ -105,12 +120,22 @@ static void describe_open_error(const char *path, const char *pcap_err, long siz
         snprintf(err, errlen, "%s: %s", path, pcap_err);
 }
 
+/* Microseconds since the epoch; a pcapng timestamp can be any 64-bit
+ * value, so out-of-range seconds are clamped rather than overflowed. */
+static int64_t timestamp_us(int64_t sec, int64_t usec)
+{
+    const int64_t max_sec = (INT64_MAX - 999999) / 1000000;
+    if (sec > max_sec)
+        sec = max_sec;
+    if (sec < -max_sec)
+        sec = -max_sec;
+    return sec * 1000000 + usec;
+}
+
 enum source_status source_read_file(const char *path, const char *filter, frame_fn fn, void *ctx,
                                     volatile int *stop, char *err, size_t errlen)
 {
-    char ebuf[PCAP_ERRBUF_SIZE] = "";
     int is_stdin = strcmp(path, "-") == 0;
-    const char *name = is_stdin ? "(stdin)" : path;
     FILE *fp = is_stdin ? stdin : fopen(path, "rb");
     if (!fp) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
@@ -130,12 +155,22 @@ enum source_status source_read_file(const char *path, const char *filter, frame_
         }
         size = (long)st.st_size;
     }
+    enum source_status status = source_read_stream(fp, is_stdin ? "(stdin)" : path, size, filter,
+                                                   fn, ctx, stop, err, errlen);
+    free(iobuf); /* source_read_stream closed fp */
+    return status;
+}
+
+enum source_status source_read_stream(FILE *fp, const char *name, long size, const char *filter,
+                                      frame_fn fn, void *ctx, volatile int *stop, char *err,
+                                      size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
     if (!p) {
         describe_open_error(name, ebuf, size, err, errlen);
-        if (!is_stdin)
+        if (fp != stdin)
             fclose(fp);
-        free(iobuf);
         return SOURCE_FAILED;
     }
     enum source_status status = SOURCE_OK;
@@ -166,8 +201,7 @@ enum source_status source_read_file(const char *path, const char *filter, frame_
     const u_char *data;
     int rc;
     while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
-        struct frame fr = {(int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec, h->caplen, h->len,
-                           data};
+        struct frame fr = {timestamp_us(h->ts.tv_sec, h->ts.tv_usec), h->caplen, h->len, data};
         fn(ctx, lt, &fr);
         if (stop && *stop) {
             status = SOURCE_STOPPED;
@@ -187,7 +221,6 @@ enum source_status source_read_file(const char *path, const char *filter, frame_
     }
 out:
     pcap_close(p); /* closes fp */
-    free(iobuf);
     return status;
 }
 

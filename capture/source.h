@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* One captured frame as the source hands it on. */
 struct frame {
@@ -27,10 +28,17 @@ enum source_status {
 enum source_status source_read_file(const char *path, const char *filter, frame_fn fn, void *ctx,
                                     volatile int *stop, char *err, size_t errlen);
 
+/* The same for an open stream (fmemopen, a pipe): fp is closed on return.
+ * name is used in messages; size is the byte count if known, else -1. */
+enum source_status source_read_stream(FILE *fp, const char *name, long size, const char *filter,
+                                      frame_fn fn, void *ctx, volatile int *stop, char *err,
+                                      size_t errlen);
+
 /* Is path a directory? */
 int source_is_directory(const char *path);
 
-/* The regular files of a directory, sorted by name (malloc'd, NULL-ended). */
+/* The regular files below a directory (subdirectories included), sorted by
+ * path (malloc'd, NULL-ended). */
 char **source_list_directory(const char *path, char *err, size_t errlen);
 void source_free_list(char **list);
 

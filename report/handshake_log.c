@@ -84,12 +84,22 @@ void format_ip(const struct endpoint *e, char *out, size_t len)
 
 void format_timestamp(int64_t ts_us, char *out, size_t len)
 {
-    time_t sec = (time_t)(ts_us / 1000000);
+    int64_t sec64 = ts_us / 1000000;
     long usec = (long)(ts_us % 1000000);
     if (usec < 0) {
         usec += 1000000;
-        sec -= 1;
+        sec64 -= 1;
     }
+    /* RFC 3339 has four-digit years: a bogus capture time outside 0000-9999
+     * is clamped to the nearest end, so the line stays valid. */
+    if (sec64 > 253402300799LL) {
+        sec64 = 253402300799LL;
+        usec = 999999;
+    } else if (sec64 < -62167219200LL) {
+        sec64 = -62167219200LL;
+        usec = 0;
+    }
+    time_t sec = (time_t)sec64;
     struct tm tm;
     gmtime_r(&sec, &tm);
     snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,

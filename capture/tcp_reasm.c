@@ -35,11 +35,16 @@ static void held_drop_all(struct tcp_dir *d)
     d->held_bytes = 0;
 }
 
+static void mark_gap(struct tcp_dir *d);
+
 static void hold(struct tcp_dir *d, uint32_t seq, struct span data)
 {
     if (d->held_bytes + data.n > TCP_REASM_MAX_HELD_PER_DIR ||
         tcp_reasm_stats.held_bytes + data.n > tcp_reasm_total_cap) {
+        /* Past the bound the missing bytes will never be filled in: the
+         * direction stops here rather than holding more. */
         tcp_reasm_stats.cap_hits++;
+        mark_gap(d);
         return;
     }
     struct tcp_held **pp = &d->held;

@@ -254,7 +254,16 @@ int fingerprint_ja4(const struct tls_client_hello *ch, enum ja4_transport transp
     sb_hex_list(&b, sorted, k);
     if (ch->n_sigalgs) {
         sb_putc(&b, '_');
-        sb_hex_list(&b, ch->sigalgs, ch->n_sigalgs);
+        /* GREASE is ignored everywhere in JA4, signature algorithms too. */
+        int first = 1;
+        for (unsigned i = 0; i < ch->n_sigalgs; i++) {
+            if (tls_is_grease(ch->sigalgs[i]))
+                continue;
+            if (!first)
+                sb_putc(&b, ',');
+            sb_hex4(&b, ch->sigalgs[i]);
+            first = 0;
+        }
     }
     if (k)
         digest_hex(digest_sha256(), buf, b.len, hc, 12);

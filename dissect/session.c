@@ -178,6 +178,7 @@ static void on_server_hello(struct tls_session *s, int dir, const struct tls_ser
         return;
     hs->sh = *sh;
     hs->has_sh = 1;
+    s->server_hello_seen = 1;
     hs->saw_hrr |= sh->is_hrr;
     s->moved_on[0] = s->moved_on[1] = 0;
     if (hs->pseudo) { /* the fake exchange is over; what follows is not TLS */
@@ -305,7 +306,9 @@ static int plaintext_server_dir(const struct tls_session *s)
 static void emit_plaintext(struct tls_session *s)
 {
     struct plaintext *pt = s->pt;
-    if (!pt || !plaintext_reportable(pt) || s->tls_seen || s->plaintext_done)
+    /* Never upgraded: no ServerHello came back (a client may send its hello
+     * even after the server refused STARTTLS). */
+    if (!pt || !plaintext_reportable(pt) || s->server_hello_seen || s->plaintext_done)
         return;
     s->plaintext_done = 1;
     struct plaintext_record pr;

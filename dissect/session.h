@@ -70,6 +70,7 @@ struct tls_session {
     uint8_t plain_seen;   /* plaintext came before TLS */
     uint8_t initiator;    /* direction that sent the SYN, 0xff unknown */
     uint8_t tls_seen;     /* bytes went to the TLS parser */
+    uint8_t server_hello_seen;
     uint8_t plaintext_done, refusal_counted;
     int64_t plain_ts_us;  /* first plaintext byte */
     struct plaintext *pt; /* the plaintext phase, or NULL */

@@ -121,28 +121,29 @@ static void begin_record(struct tls_stream *ts, int dir, const struct tls_stream
     sink->record(ctx, dir, ts->rec_type, ts->rec_version, (uint16_t)ts->rec_left);
 }
 
-/* SSLv2-format hello: 2-byte header, then the message, gathered whole. */
-static int feed_sslv2(struct tls_stream *ts, int dir, struct span *data,
-                      const struct tls_stream_sink *sink, void *ctx)
+/* SSLv2-format hello (RFC 6101 appendix E.2): the 2-byte header and the
+ * first 3 message bytes are in hdr[]; the message is gathered whole. */
+static void start_sslv2(struct tls_stream *ts, size_t len)
 {
-    if (ts->state == TLS_STREAM_START) {
-        size_t len = tls_sslv2_hello_record_len(*data);
-        if (!len)
-            return 0;
-        span_skip(data, 2);
-        ts->state = TLS_STREAM_SSLV2;
-        ts->hs_len = (uint32_t)len;
-        ts->hs_have = 0;
-        if (!ts->buf || ts->buf_cap < len) {
-            uint8_t *nb = realloc(ts->buf, len);
-            if (!nb) {
-                ts->state = TLS_STREAM_BROKEN;
-                return 1;
-            }
-            ts->buf = nb;
-            ts->buf_cap = (uint32_t)len;
+    if (ts->buf_cap < len) {
+        uint8_t *nb = realloc(ts->buf, len);
+        if (!nb) {
+            ts->state = TLS_STREAM_BROKEN;
+            return;
         }
+        ts->buf = nb;
+        ts->buf_cap = (uint32_t)len;
     }
+    memcpy(ts->buf, ts->hdr + 2, 3);
+    ts->hs_len = (uint32_t)len;
+    ts->hs_have = 3;
+    ts->hdr_have = 0;
+    ts->state = TLS_STREAM_SSLV2;
+}
+
+static void feed_sslv2(struct tls_stream *ts, int dir, struct span *data,
+                       const struct tls_stream_sink *sink, void *ctx)
+{
     size_t want = ts->hs_len - ts->hs_have;
     size_t take = data->n < want ? data->n : want;
     struct span piece;
@@ -151,27 +152,37 @@ static int feed_sslv2(struct tls_stream *ts, int dir, struct span *data,
     ts->hs_have += (uint32_t)take;
     if (ts->hs_have == ts->hs_len) {
         sink->sslv2_hello(ctx, dir, span_make(ts->buf, ts->hs_len));
-        ts->state = TLS_STREAM_RECORDS;
-        ts->hdr_have = 0;
+        ts->state = TLS_STREAM_RECORDS; /* the server answers in TLS records */
         ts->rec_left = 0;
     }
-    return 1;
 }
 
 void tls_stream_feed(struct tls_stream *ts, int dir, struct span data,
                      const struct tls_stream_sink *sink, void *ctx)
 {
-    if (ts->state == TLS_STREAM_START && ts->hdr_have == 0 && data.n >= 5 &&
-        feed_sslv2(ts, dir, &data, sink, ctx)) {
-        /* fall through to records with what is left */
-    } else if (ts->state == TLS_STREAM_SSLV2) {
-        feed_sslv2(ts, dir, &data, sink, ctx);
-    }
-    while (data.n > 0 && (ts->state == TLS_STREAM_START || ts->state == TLS_STREAM_RECORDS)) {
+    while (data.n > 0) {
+        if (ts->state == TLS_STREAM_SSLV2) {
+            feed_sslv2(ts, dir, &data, sink, ctx);
+            continue;
+        }
+        if (ts->state != TLS_STREAM_START && ts->state != TLS_STREAM_RECORDS)
+            return;
         if (ts->rec_left == 0 && ts->hdr_have < 5) {
             uint8_t b;
             span_u8(&data, &b);
             ts->hdr[ts->hdr_have++] = b;
+            if (ts->state == TLS_STREAM_START && (ts->hdr[0] & 0x80)) {
+                /* An SSLv2-format hello: decide once its 5 bytes are in. */
+                if (ts->hdr_have < 5)
+                    continue;
+                size_t len = tls_sslv2_hello_record_len(span_make(ts->hdr, 5));
+                if (!len) {
+                    ts->state = TLS_STREAM_NOT_TLS;
+                    return;
+                }
+                start_sslv2(ts, len);
+                continue;
+            }
             /* Reject non-TLS as early as the first bytes allow. */
             if (ts->state == TLS_STREAM_START && ts->hdr_have == 3 &&
                 !tls_looks_like_record(span_make(ts->hdr, 3))) {

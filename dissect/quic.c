@@ -21,33 +21,41 @@ enum {
     SALT_LEN = 20, /* RFC 9001 section 5.2 */
     TAG_LEN = 16,  /* AEAD_AES_128_GCM */
     SAMPLE_LEN = 16,
-    PN_MAX_LEN = 4,
 };
 
 /* ---- versions ------------------------------------------------------------ */
 
-/* Initial salts, from the specification text of each version. */
-static const uint8_t salt_v1[SALT_LEN] = { /* RFC 9001 section 5.2; drafts 33-34 */
-    0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
-    0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a};
-static const uint8_t salt_v2[SALT_LEN] = { /* RFC 9369 section 3.3.1 */
-    0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93,
-    0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9};
-static const uint8_t salt_d29[SALT_LEN] = { /* draft-ietf-quic-tls-29..32 */
-    0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97,
-    0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0, 0x43, 0x90, 0xa8, 0x99};
-static const uint8_t salt_d23[SALT_LEN] = { /* draft-ietf-quic-tls-23..28 */
-    0xc3, 0xee, 0xf7, 0x12, 0xc7, 0x2e, 0xbb, 0x5a, 0x11, 0xa7,
-    0xd2, 0x43, 0x2b, 0xb4, 0x63, 0x65, 0xbe, 0xf9, 0xf5, 0x02};
-static const uint8_t salt_d22[SALT_LEN] = { /* draft-ietf-quic-tls-21..22 */
-    0x7f, 0xbc, 0xdb, 0x0e, 0x7c, 0x66, 0xbb, 0xe9, 0x19, 0x3a,
-    0x96, 0xcd, 0x21, 0x51, 0x9e, 0xbd, 0x7a, 0x02, 0x64, 0x4a};
-static const uint8_t salt_t050[SALT_LEN] = { /* Google T050 (Chromium quic_versions) */
-    0x7f, 0xf5, 0x79, 0xe5, 0xac, 0xd0, 0x72, 0x91, 0x55, 0x80,
-    0x30, 0x4c, 0x43, 0xa2, 0x36, 0x7c, 0x60, 0x48, 0x83, 0x10};
-static const uint8_t salt_t051[SALT_LEN] = { /* Google T051 (Chromium quic_versions) */
-    0x7a, 0x4e, 0xde, 0xf4, 0xe7, 0xcc, 0xee, 0x5f, 0xa4, 0x50,
-    0x6c, 0x19, 0x12, 0x4f, 0xc8, 0xcc, 0xda, 0x6e, 0x03, 0x3d};
+/* Initial salts (the HKDF-Extract salt of RFC 9001 section 5.2), each from
+ * its version's specification text; Google published none for T050/T051,
+ * those are Chromium's (quic_versions.cc), confirmed by opening the corpus
+ * captures. Version 1, also drafts 33-34: */
+static const uint8_t salt_v1[SALT_LEN] = {0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34,
+                                          0xb3, 0x4d, 0x17, 0x9a, 0xe6, 0xa4, 0xc8,
+                                          0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a};
+/* RFC 9369 section 3.3.1 */
+static const uint8_t salt_v2[SALT_LEN] = {0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6,
+                                          0xdb, 0x81, 0x93, 0x81, 0xbe, 0x6e, 0x26,
+                                          0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9};
+/* draft-ietf-quic-tls-29..32 */
+static const uint8_t salt_d29[SALT_LEN] = {0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2,
+                                           0x4c, 0x9e, 0x97, 0x86, 0xf1, 0x9c, 0x61,
+                                           0x11, 0xe0, 0x43, 0x90, 0xa8, 0x99};
+/* draft-ietf-quic-tls-23..28 */
+static const uint8_t salt_d23[SALT_LEN] = {0xc3, 0xee, 0xf7, 0x12, 0xc7, 0x2e, 0xbb,
+                                           0x5a, 0x11, 0xa7, 0xd2, 0x43, 0x2b, 0xb4,
+                                           0x63, 0x65, 0xbe, 0xf9, 0xf5, 0x02};
+/* draft-ietf-quic-tls-21..22 */
+static const uint8_t salt_d22[SALT_LEN] = {0x7f, 0xbc, 0xdb, 0x0e, 0x7c, 0x66, 0xbb,
+                                           0xe9, 0x19, 0x3a, 0x96, 0xcd, 0x21, 0x51,
+                                           0x9e, 0xbd, 0x7a, 0x02, 0x64, 0x4a};
+/* Google T050 (Chromium quic_versions) */
+static const uint8_t salt_t050[SALT_LEN] = {0x7f, 0xf5, 0x79, 0xe5, 0xac, 0xd0, 0x72,
+                                            0x91, 0x55, 0x80, 0x30, 0x4c, 0x43, 0xa2,
+                                            0x36, 0x7c, 0x60, 0x48, 0x83, 0x10};
+/* Google T051 (Chromium quic_versions) */
+static const uint8_t salt_t051[SALT_LEN] = {0x7a, 0x4e, 0xde, 0xf4, 0xe7, 0xcc, 0xee,
+                                            0x5f, 0xa4, 0x50, 0x6c, 0x19, 0x12, 0x4f,
+                                            0xc8, 0xcc, 0xda, 0x6e, 0x03, 0x3d};
 
 struct quic_version {
     uint32_t version;
@@ -94,10 +102,8 @@ static const struct quic_version reserved_version = {0, NULL, salt_d29, 0, 0};
 static const struct quic_version *version_lookup(uint32_t v)
 {
     for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
-        if (versions[i].version == v)
-            return &versions[i];
-    if ((v & 0x0f0f0f0f) == 0x0a0a0a0a)
-        return &reserved_version;
+        if (versions[i].version == v) return &versions[i];
+    if ((v & 0x0f0f0f0f) == 0x0a0a0a0a) return &reserved_version;
     return NULL;
 }
 
@@ -137,8 +143,7 @@ static int expand_label(const uint8_t secret[32], const char *label, uint8_t *ou
     static const char prefix[] = "tls13 ";
     uint8_t info[2 + 1 + 255 + 1 + 1], t[32];
     size_t label_len = strlen(label), n = 0;
-    if (len > sizeof(t) || sizeof(prefix) - 1 + label_len > 255)
-        return 0;
+    if (len > sizeof(t) || sizeof(prefix) - 1 + label_len > 255) return 0;
     info[n++] = (uint8_t)(len >> 8);
     info[n++] = (uint8_t)len;
     info[n++] = (uint8_t)(sizeof(prefix) - 1 + label_len);
@@ -148,8 +153,7 @@ static int expand_label(const uint8_t secret[32], const char *label, uint8_t *ou
     n += label_len;
     info[n++] = 0; /* context: empty */
     info[n++] = 1; /* HKDF-Expand block counter */
-    if (!hmac_sha256(secret, 32, info, n, t))
-        return 0;
+    if (!hmac_sha256(secret, 32, info, n, t)) return 0;
     memcpy(out, t, len);
     return 1;
 }
@@ -158,8 +162,7 @@ static int expand_label(const uint8_t secret[32], const char *label, uint8_t *ou
  * version 1's as well. */
 static const uint8_t *version_salt(const struct quic_version *qv, int i)
 {
-    if (i == 0)
-        return qv->salt;
+    if (i == 0) return qv->salt;
     return i == 1 && qv == &reserved_version ? salt_v1 : NULL;
 }
 
@@ -167,8 +170,7 @@ static int derive_keys(const struct quic_version *qv, const uint8_t *salt, struc
                        int server, struct quic_initial_keys *out)
 {
     uint8_t initial[32], secret[32];
-    if (dcid.n > CID_MAX)
-        return 0;
+    if (dcid.n > CID_MAX) return 0;
     /* initial_secret = HKDF-Extract(salt, DCID) = HMAC(salt, DCID). */
     if (!hmac_sha256(salt, SALT_LEN, dcid.p, dcid.n, initial) ||
         !expand_label(initial, server ? "server in" : "client in", secret, sizeof(secret)))
@@ -179,8 +181,7 @@ static int derive_keys(const struct quic_version *qv, const uint8_t *salt, struc
            expand_label(secret, qv->v2 ? "quicv2 hp" : "quic hp", out->hp, sizeof(out->hp));
 }
 
-int quic_initial_keys(uint32_t version, struct span dcid, int server,
-                      struct quic_initial_keys *out)
+int quic_initial_keys(uint32_t version, struct span dcid, int server, struct quic_initial_keys *out)
 {
     const struct quic_version *qv = version_lookup(version);
     return qv && derive_keys(qv, qv->salt, dcid, server, out);
@@ -209,12 +210,13 @@ struct quic_dir {
 };
 
 struct quic_state {
-    uint32_t version;     /* latest long header of a known version */
-    uint32_t key_version; /* version the keys belong to */
+    uint32_t version;        /* latest long header of a known version */
+    uint32_t key_version;    /* version the keys belong to */
     const uint8_t *key_salt; /* and the salt they came from */
-    int8_t client_dir;    /* -1 until a client Initial has been opened */
+    int8_t client_dir;       /* -1 until a client Initial has been opened */
     uint8_t have_keys;
     uint8_t retry_pending; /* a Retry chose the DCID: the streams carry on */
+    uint8_t vn_pending;    /* Version Negotiation: the client will start over */
     uint8_t seen_long;
     struct quic_initial_keys keys[2]; /* [0] client's packets, [1] server's */
     uint8_t cid_len;
@@ -225,8 +227,7 @@ struct quic_state {
 struct quic_state *quic_state_new(void)
 {
     struct quic_state *qs = calloc(1, sizeof(*qs));
-    if (!qs)
-        return NULL;
+    if (!qs) return NULL;
     qs->client_dir = -1;
     qs->d[0].largest_pn = qs->d[1].largest_pn = -1;
     return qs;
@@ -238,14 +239,12 @@ static void crypto_reset(struct crypto_stream *cs)
     memset(&cs->ts, 0, sizeof(cs->ts));
     cs->next = 0;
     cs->hi = 0;
-    if (cs->have)
-        memset(cs->have, 0, cs->cap / 8);
+    if (cs->have) memset(cs->have, 0, cs->cap / 8);
 }
 
 void quic_state_free(struct quic_state *qs)
 {
-    if (!qs)
-        return;
+    if (!qs) return;
     for (int d = 0; d < 2; d++) {
         tls_stream_free(&qs->d[d].cs.ts);
         free(qs->d[d].cs.buf);
@@ -254,7 +253,10 @@ void quic_state_free(struct quic_state *qs)
     free(qs);
 }
 
-uint32_t quic_state_version(const struct quic_state *qs) { return qs ? qs->version : 0; }
+uint32_t quic_state_version(const struct quic_state *qs)
+{
+    return qs ? qs->version : 0;
+}
 
 int quic_short_header_seen(const struct quic_state *qs, int dir)
 {
@@ -263,24 +265,27 @@ int quic_short_header_seen(const struct quic_state *qs, int dir)
 
 /* ---- CRYPTO stream reassembly --------------------------------------------------- */
 
-static int bit_get(const uint8_t *bits, uint32_t i) { return bits[i >> 3] >> (i & 7) & 1; }
-static void bit_set(uint8_t *bits, uint32_t i) { bits[i >> 3] |= (uint8_t)(1u << (i & 7)); }
+static int bit_get(const uint8_t *bits, uint32_t i)
+{
+    return bits[i >> 3] >> (i & 7) & 1;
+}
+static void bit_set(uint8_t *bits, uint32_t i)
+{
+    bits[i >> 3] |= (uint8_t)(1u << (i & 7));
+}
 
-/* Room for stream offsets below end (end <= QUIC_CRYPTO_MAX). */
+/* Room for stream offsets below end. */
 static int crypto_reserve(struct crypto_stream *cs, uint32_t end)
 {
-    if (end <= cs->cap)
-        return 1;
+    if (end <= cs->cap) return 1;
+    if (end > QUIC_CRYPTO_MAX) return 0;
     uint32_t cap = (end + 4095u) & ~4095u;
-    if (cap > QUIC_CRYPTO_MAX)
-        cap = QUIC_CRYPTO_MAX;
+    if (cap > QUIC_CRYPTO_MAX) cap = QUIC_CRYPTO_MAX;
     uint8_t *nb = realloc(cs->buf, cap);
-    if (!nb)
-        return 0;
+    if (!nb) return 0;
     cs->buf = nb;
     uint8_t *nh = realloc(cs->have, cap / 8);
-    if (!nh)
-        return 0; /* buf is larger than cap says; harmless */
+    if (!nh) return 0; /* buf is larger than cap says; harmless */
     memset(nh + cs->cap / 8, 0, (cap - cs->cap) / 8);
     cs->have = nh;
     cs->cap = cap;
@@ -308,15 +313,18 @@ static void crypto_frame(struct crypto_stream *cs, int dir, uint64_t off, struct
 {
     uint64_t end = off + data.n; /* off < 2^62, data.n < 2^16 */
     if (end > QUIC_CRYPTO_MAX) {
-        uint64_t keep = off < QUIC_CRYPTO_MAX ? QUIC_CRYPTO_MAX - off : 0;
+        if (off >= QUIC_CRYPTO_MAX) {
+            quic_stats.crypto_bytes_dropped += data.n;
+            return;
+        }
         struct span kept = data;
-        quic_stats.crypto_bytes_dropped += data.n - keep;
-        span_sub(&data, (size_t)keep, &kept);
+        quic_stats.crypto_bytes_dropped += end - QUIC_CRYPTO_MAX;
+        span_sub(&data, (size_t)(QUIC_CRYPTO_MAX - off), &kept);
         data = kept;
-        end = off + keep;
+        end = QUIC_CRYPTO_MAX;
     }
-    if (end <= cs->next)
-        return;
+    /* From here on end <= QUIC_CRYPTO_MAX: offsets fit in 32 bits. */
+    if (data.n == 0 || end <= cs->next) return;
     if (off < cs->next) {
         span_skip(&data, (size_t)(cs->next - off));
         off = cs->next;
@@ -334,8 +342,7 @@ static void crypto_frame(struct crypto_stream *cs, int dir, uint64_t off, struct
     memcpy(cs->buf + off, data.p, data.n);
     for (uint32_t i = (uint32_t)off; i < (uint32_t)end; i++)
         bit_set(cs->have, i);
-    if (end > cs->hi)
-        cs->hi = (uint32_t)end;
+    if (end > cs->hi) cs->hi = (uint32_t)end;
 }
 
 /* ---- frames (RFC 9000 section 19) ---------------------------------------------- */
@@ -346,13 +353,11 @@ static int span_varint(struct span *s, uint64_t *v)
 {
     struct span t = *s;
     uint8_t b;
-    if (!span_u8(&t, &b))
-        return 0;
+    if (!span_u8(&t, &b)) return 0;
     size_t len = (size_t)1 << (b >> 6);
     uint64_t x = b & 0x3f;
     for (size_t i = 1; i < len; i++) {
-        if (!span_u8(&t, &b))
-            return 0;
+        if (!span_u8(&t, &b)) return 0;
         x = x << 8 | b;
     }
     *s = t;
@@ -364,8 +369,7 @@ static int skip_varints(struct span *s, int n)
 {
     uint64_t v;
     for (int i = 0; i < n; i++)
-        if (!span_varint(s, &v))
-            return 0;
+        if (!span_varint(s, &v)) return 0;
     return 1;
 }
 
@@ -376,11 +380,9 @@ static int skip_varints(struct span *s, int n)
 static int skip_ack(struct span *p, int ecn)
 {
     uint64_t ranges;
-    if (!skip_varints(p, 2) || !span_varint(p, &ranges) || !skip_varints(p, 1))
-        return 0;
+    if (!skip_varints(p, 2) || !span_varint(p, &ranges) || !skip_varints(p, 1)) return 0;
     for (uint64_t i = 0; i < ranges; i++)
-        if (!skip_varints(p, 2))
-            return 0;
+        if (!skip_varints(p, 2)) return 0;
     return !ecn || skip_varints(p, 3);
 }
 
@@ -413,25 +415,21 @@ static void ietf_frames(struct crypto_stream *cs, int dir, struct span p,
 {
     while (p.n > 0) {
         uint64_t type;
-        if (!span_varint(&p, &type))
-            return;
+        if (!span_varint(&p, &type)) return;
         switch (type) {
         case 0x00: /* PADDING */
         case 0x01: /* PING */
             break;
         case 0x02: /* ACK */
         case 0x03:
-            if (!skip_ack(&p, type == 0x03))
-                return;
+            if (!skip_ack(&p, type == 0x03)) return;
             break;
         case 0x06:
-            if (!take_crypto(&p, cs, dir, sink, ctx))
-                return;
+            if (!take_crypto(&p, cs, dir, sink, ctx)) return;
             break;
         case 0x1c: /* CONNECTION_CLOSE */
         case 0x1d:
-            if (!skip_close(&p, type == 0x1c))
-                return;
+            if (!skip_close(&p, type == 0x1c)) return;
             break;
         default:
             return;
@@ -470,24 +468,20 @@ static void gquic_frames(struct crypto_stream *cs, int dir, struct span p, size_
     uint16_t reason;
     while (span_u8(&p, &type)) {
         if ((type & 0xc0) == 0x40) {
-            if (!skip_gquic_ack(&p, type))
-                return;
+            if (!skip_gquic_ack(&p, type)) return;
             continue;
         }
         switch (type) {
         case 0x02: /* CONNECTION_CLOSE */
-            if (!span_skip(&p, 4) || !span_u16(&p, &reason) || !span_skip(&p, reason))
-                return;
+            if (!span_skip(&p, 4) || !span_u16(&p, &reason) || !span_skip(&p, reason)) return;
             break;
         case 0x06: /* STOP_WAITING */
-            if (!span_skip(&p, pn_len))
-                return;
+            if (!span_skip(&p, pn_len)) return;
             break;
         case 0x07: /* PING */
             break;
         case 0x08:
-            if (!take_crypto(&p, cs, dir, sink, ctx))
-                return;
+            if (!take_crypto(&p, cs, dir, sink, ctx)) return;
             break;
         default: /* PADDING (0x00) ends the packet; the rest is unknown */
             return;
@@ -517,32 +511,26 @@ static enum lh_result take_long_header(struct span *dg, struct long_header *h)
 {
     struct span s = *dg;
     uint64_t token_len, len;
-    if (!span_u8(&s, &h->first) || !(h->first & 0x80) || !span_u32(&s, &h->version))
-        return LH_BAD;
-    if (h->version == 0)
-        return LH_VERSION_NEGOTIATION;
+    if (!span_u8(&s, &h->first) || !(h->first & 0x80) || !span_u32(&s, &h->version)) return LH_BAD;
+    if (h->version == 0) return LH_VERSION_NEGOTIATION;
     h->qv = version_lookup(h->version);
-    if (!h->qv)
-        return LH_UNKNOWN_VERSION;
+    if (!h->qv) return LH_UNKNOWN_VERSION;
     if (!span_vec8(&s, &h->dcid) || h->dcid.n > CID_MAX || !span_vec8(&s, &h->scid) ||
         h->scid.n > CID_MAX)
         return LH_BAD;
     h->type = long_type(h->qv, h->first);
     if (h->type == PT_RETRY) {
         /* Token, then the 16-byte Retry Integrity Tag (section 17.2.5). */
-        if (s.n < TAG_LEN)
-            return LH_BAD;
+        if (s.n < TAG_LEN) return LH_BAD;
         span_sub(dg, dg->n, &h->pkt);
         return LH_OK;
     }
     if (h->type == PT_INITIAL &&
         (!span_varint(&s, &token_len) || token_len > s.n || !span_skip(&s, (size_t)token_len)))
         return LH_BAD;
-    if (!span_varint(&s, &len))
-        return LH_BAD;
+    if (!span_varint(&s, &len)) return LH_BAD;
     h->pn_offset = dg->n - s.n;
-    if (len > s.n)
-        return LH_TRUNCATED;
+    if (len > s.n) return LH_TRUNCATED;
     span_sub(dg, h->pn_offset + (size_t)len, &h->pkt);
     return LH_OK;
 }
@@ -556,8 +544,7 @@ int quic_looks_like_long_header(struct span p)
         !span_vec8(&p, &dcid) || !span_vec8(&p, &scid))
         return 0;
     /* Version Negotiation (section 17.2.1): a list of 32-bit versions. */
-    if (version == 0)
-        return p.n >= 4 && p.n % 4 == 0;
+    if (version == 0) return p.n >= 4 && p.n % 4 == 0;
     return (first & 0x40) && version_lookup(version) && dcid.n <= CID_MAX && scid.n <= CID_MAX;
 }
 
@@ -599,8 +586,7 @@ static uint64_t decode_pn(int64_t largest, uint64_t truncated, unsigned bits)
     uint64_t candidate = (expected & ~mask) | truncated;
     if (candidate + hwin <= expected && candidate < ((uint64_t)1 << 62) - win)
         return candidate + win;
-    if (candidate > expected + hwin && candidate >= win)
-        return candidate - win;
+    if (candidate > expected + hwin && candidate >= win) return candidate - win;
     return candidate;
 }
 
@@ -663,8 +649,8 @@ static int same_cid(const struct quic_state *qs, struct span cid)
     return qs->have_keys && cid.n == qs->cid_len && memcmp(cid.p, qs->cid, cid.n) == 0;
 }
 
-static void set_keys(struct quic_state *qs, uint32_t version, const uint8_t *salt,
-                     struct span cid, const struct quic_initial_keys k[2])
+static void set_keys(struct quic_state *qs, uint32_t version, const uint8_t *salt, struct span cid,
+                     const struct quic_initial_keys k[2])
 {
     qs->keys[0] = k[0];
     qs->keys[1] = k[1];
@@ -675,51 +661,91 @@ static void set_keys(struct quic_state *qs, uint32_t version, const uint8_t *sal
     qs->have_keys = 1;
 }
 
-/* A client Initial opened with keys from its own DCID. It begins a new
- * connection attempt (the first, or after Version Negotiation, or a new
- * connection on the same ports), whose CRYPTO streams start over; unless a
- * Retry announced this DCID (RFC 9000 section 17.2.5.2: the client resends
- * the same ClientHello and keeps its packet numbers). */
-static void adopt_client(struct quic_state *qs, int dir, const struct long_header *h,
-                         const uint8_t *salt, const struct quic_initial_keys k[2])
+/* Keys for h's version from cid, and h opened with those of side (0
+ * client, 1 server); the salts of the version are tried in turn. */
+static int derive_and_open(const struct long_header *h, struct span cid, int side, int64_t largest,
+                           const uint8_t **salt_out, struct quic_initial_keys k[2],
+                           struct opened *o)
 {
-    if (qs->have_keys && !qs->retry_pending) {
-        for (int d = 0; d < 2; d++) {
-            crypto_reset(&qs->d[d].cs);
-            qs->d[d].largest_pn = -1;
-        }
-    }
-    qs->retry_pending = 0;
-    qs->client_dir = (int8_t)dir;
-    set_keys(qs, h->version, salt, h->dcid, k);
-}
-
-/* Open an Initial. Both sides' keys derive from the client's first DCID
- * (RFC 9001 section 5.2); the server's Initials carry the client's SCID
- * instead, so they are opened only with stored keys. */
-static int open_initial(struct quic_state *qs, int dir, const struct long_header *h,
-                        struct opened *o)
-{
-    int from_client = qs->client_dir < 0 || qs->client_dir == dir;
-    struct quic_initial_keys k[2];
-    if (qs->have_keys && qs->key_version == h->version &&
-        unprotect(&qs->keys[from_client ? 0 : 1], h, qs->d[dir].largest_pn, o)) {
-        if ((int64_t)o->pn > qs->d[dir].largest_pn)
-            qs->d[dir].largest_pn = (int64_t)o->pn;
-        return 1;
-    }
-    if (!from_client || (qs->key_version == h->version && same_cid(qs, h->dcid)))
-        return 0;
     const uint8_t *salt;
     for (int i = 0; (salt = version_salt(h->qv, i)) != NULL; i++) {
-        if (derive_keys(h->qv, salt, h->dcid, 0, &k[0]) && unprotect(&k[0], h, -1, o) &&
-            derive_keys(h->qv, salt, h->dcid, 1, &k[1])) {
-            adopt_client(qs, dir, h, salt, k);
-            qs->d[dir].largest_pn = (int64_t)o->pn;
+        if (derive_keys(h->qv, salt, cid, side, &k[side]) && unprotect(&k[side], h, largest, o) &&
+            derive_keys(h->qv, salt, cid, side ^ 1, &k[side ^ 1])) {
+            *salt_out = salt;
             return 1;
         }
     }
     return 0;
+}
+
+/* A new connection attempt on the same ports: the CRYPTO streams start
+ * over (packet numbers too). */
+static void new_attempt(struct quic_state *qs)
+{
+    for (int d = 0; d < 2; d++) {
+        crypto_reset(&qs->d[d].cs);
+        qs->d[d].largest_pn = -1;
+    }
+}
+
+/* Another version, keys from the DCID already kept. Compatible version
+ * negotiation keeps the connection and the client's first DCID for the new
+ * version's keys (RFC 9368 section 2.3: the server's first Initial may
+ * already be in the negotiated version); a client that starts over after
+ * Version Negotiation usually keeps its DCID too, but sends a new
+ * ClientHello. */
+static int open_other_version(struct quic_state *qs, int dir, int side, const struct long_header *h,
+                              struct opened *o)
+{
+    struct quic_initial_keys k[2];
+    const uint8_t *salt;
+    uint8_t cid[CID_MAX];
+    struct span c = span_make(cid, qs->cid_len);
+    memcpy(cid, qs->cid, qs->cid_len);
+    if (!derive_and_open(h, c, side, qs->d[dir].largest_pn, &salt, k, o)) return 0;
+    if (side == 0 && qs->vn_pending) {
+        new_attempt(qs);
+        qs->vn_pending = 0;
+    }
+    set_keys(qs, h->version, salt, c, k);
+    return 1;
+}
+
+/* A client Initial opened with keys from its own DCID: the first one, or a
+ * new connection attempt (after Version Negotiation with a new DCID, or a
+ * new connection on the same ports); unless a Retry announced this DCID
+ * (RFC 9000 section 17.2.5.2: the client resends the same ClientHello and
+ * keeps its packet numbers). */
+static int open_client_own_dcid(struct quic_state *qs, int dir, const struct long_header *h,
+                                struct opened *o)
+{
+    struct quic_initial_keys k[2];
+    const uint8_t *salt;
+    /* With the kept DCID, the tries above already failed. */
+    if (same_cid(qs, h->dcid) || !derive_and_open(h, h->dcid, 0, -1, &salt, k, o)) return 0;
+    if (qs->have_keys && !qs->retry_pending) new_attempt(qs);
+    qs->retry_pending = 0;
+    qs->vn_pending = 0;
+    qs->client_dir = (int8_t)dir;
+    set_keys(qs, h->version, salt, h->dcid, k);
+    return 1;
+}
+
+/* Open an Initial. Both sides' keys derive from the client's first DCID
+ * (RFC 9001 section 5.2); the server's Initials carry the client's SCID
+ * instead, so they are opened only with keys from a DCID already kept. */
+static int open_initial(struct quic_state *qs, int dir, const struct long_header *h,
+                        struct opened *o)
+{
+    int side = qs->client_dir < 0 || qs->client_dir == dir ? 0 : 1;
+    int opened = (qs->have_keys && qs->key_version == h->version &&
+                  unprotect(&qs->keys[side], h, qs->d[dir].largest_pn, o)) ||
+                 (qs->have_keys && qs->key_version != h->version &&
+                  open_other_version(qs, dir, side, h, o)) ||
+                 (side == 0 && open_client_own_dcid(qs, dir, h, o));
+    if (!opened) return 0;
+    if ((int64_t)o->pn > qs->d[dir].largest_pn) qs->d[dir].largest_pn = (int64_t)o->pn;
+    return 1;
 }
 
 static void on_initial(struct quic_state *qs, int dir, const struct long_header *h,
@@ -752,8 +778,7 @@ static void on_retry(struct quic_state *qs, int dir, const struct long_header *h
     if (qs->client_dir == dir || !derive_keys(h->qv, salt, h->scid, 0, &k[0]) ||
         !derive_keys(h->qv, salt, h->scid, 1, &k[1]))
         return;
-    if (qs->client_dir < 0)
-        qs->client_dir = (int8_t)(dir ^ 1);
+    if (qs->client_dir < 0) qs->client_dir = (int8_t)(dir ^ 1);
     set_keys(qs, h->version, salt, h->scid, k);
     qs->retry_pending = 1;
 }
@@ -767,21 +792,20 @@ void quic_datagram(struct quic_state *qs, int dir, struct span udp_payload, int6
     uint8_t first;
     int packets = 0;
     (void)now_us;
-    if (!qs || (dir != 0 && dir != 1))
-        return;
+    if (!qs || (dir != 0 && dir != 1)) return;
     while (span_peek_u8(&dg, 0, &first)) {
         struct long_header h;
         if (!(first & 0x80)) {
             /* A short header packet (section 17.3) can only come last;
              * zero bytes after the last long header are padding. */
-            if (first != 0 && qs->seen_long)
-                qs->d[dir].short_seen = 1;
+            if (first != 0 && qs->seen_long) qs->d[dir].short_seen = 1;
             return;
         }
         memset(&h, 0, sizeof(h));
         switch (take_long_header(&dg, &h)) {
         case LH_VERSION_NEGOTIATION:
             quic_stats.version_negotiation++;
+            qs->vn_pending = 1;
             return;
         case LH_UNKNOWN_VERSION:
             quic_stats.unknown_version++;
@@ -797,8 +821,7 @@ void quic_datagram(struct quic_state *qs, int dir, struct span udp_payload, int6
         case LH_OK:
             break;
         }
-        if (packets++ > 0)
-            quic_stats.coalesced++;
+        if (packets++ > 0) quic_stats.coalesced++;
         qs->seen_long = 1;
         qs->version = h.version;
         if (h.type == PT_INITIAL)

@@ -67,13 +67,13 @@ int quic_initial_keys(uint32_t version, struct span dcid, int server,
                       struct quic_initial_keys *out);
 
 struct quic_stats {
-    uint64_t initials;            /* Initial packets parsed */
-    uint64_t decrypted;           /* ... whose protection was removed */
-    uint64_t decrypt_failed;      /* ... that did not authenticate, or were cut */
-    uint64_t unknown_version;     /* long headers of versions without keys */
-    uint64_t version_negotiation; /* Version Negotiation packets */
-    uint64_t retry;               /* Retry packets */
-    uint64_t coalesced;           /* packets after the first in a datagram */
+    uint64_t initials;             /* Initial packets parsed */
+    uint64_t decrypted;            /* ... whose protection was removed */
+    uint64_t decrypt_failed;       /* ... that did not authenticate, or were cut */
+    uint64_t unknown_version;      /* long headers of versions without keys */
+    uint64_t version_negotiation;  /* Version Negotiation packets */
+    uint64_t retry;                /* Retry packets */
+    uint64_t coalesced;            /* packets after the first in a datagram */
     uint64_t crypto_bytes_dropped; /* CRYPTO bytes past QUIC_CRYPTO_MAX */
 };
 extern struct quic_stats quic_stats;

@@ -1,0 +1,387 @@
+/* test_session.c: hellos grouped into handshakes and when they settle
+ * (dissect/session.c), driven by the real flights of pcaps/ (see
+ * pcaps/README.md for what each capture is, and tu_run_capture in
+ * testutil.h for how they are fed). */
+#include "testutil.h"
+
+#include <arpa/inet.h>
+
+#include "dissect/fingerprint.h"
+
+static struct tu_handshakes got;
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&session_stats, 0, sizeof(session_stats));
+    return 0;
+}
+
+static void assert_ep(const struct endpoint *e, const char *ip, uint16_t port)
+{
+    struct endpoint want;
+    memset(&want, 0, sizeof(want));
+    if (inet_pton(AF_INET, ip, want.addr) == 1) {
+        want.family = ADDR_V4;
+    } else {
+        assert_int_equal(inet_pton(AF_INET6, ip, want.addr), 1);
+        want.family = ADDR_V6;
+    }
+    want.port = port;
+    assert_int_equal(e->family, want.family);
+    assert_memory_equal(e->addr, want.addr, 16);
+    assert_int_equal(e->port, port);
+}
+
+/* The capture time of frame `n` (1-based) of a capture. */
+static int64_t frame_time(const char *rel, size_t n)
+{
+    struct tu_pcap pc;
+    tu_pcap_load(rel, &pc);
+    assert_true(n <= pc.n);
+    int64_t t = pc.f[n - 1].ts_us;
+    tu_pcap_free(&pc);
+    return t;
+}
+
+/* One handshake, begun and settled once, on connection 1. */
+static const struct tls_handshake *one_handshake(void)
+{
+    assert_int_equal(got.begins, 1);
+    assert_int_equal(got.settles, 1);
+    assert_int_equal(got.begin_seq[0], got.hs[0].seq);
+    assert_ptr_equal(got.flow_ctx[0], (void *)1);
+    assert_int_equal(session_stats.handshakes, 1);
+    return &got.hs[0];
+}
+
+static void test_tls1_2_established(void **state)
+{
+    (void)state;
+    tu_run_capture("pcaps/tls1_2.pcap", 0, &got);
+    const struct tls_handshake *hs = one_handshake();
+    assert_ep(&hs->client, "127.0.0.1", 44784);
+    assert_ep(&hs->server, "127.0.0.1", 443);
+    assert_int_equal(hs->transport, TRANSPORT_TCP);
+    assert_int_equal(hs->encapsulation, ENCAP_DIRECT);
+    assert_true(hs->has_ch);
+    assert_true(hs->has_sh);
+    assert_true(hs->established);
+    assert_int_equal(hs->settle, SETTLE_ESTABLISHED);
+    assert_int_equal(hs->alert_level, 0);
+    assert_false(hs->saw_hrr);
+    assert_int_equal(hs->ts_us, frame_time("pcaps/tls1_2.pcap", 4)); /* the ClientHello's */
+    assert_int_equal(tls_server_version(&hs->sh), 0x0303);
+    assert_int_equal(hs->sh.cipher, 0xc030);
+    assert_string_equal(hs->sh.alpn, "h2");
+    assert_string_equal(hs->ch.sni, "tls12.example");
+    assert_int_equal(tls_client_max_version(&hs->ch), 0x0303);
+    assert_false(handshake_resumed(hs));
+    assert_int_equal(session_stats.client_hellos, 1);
+    assert_int_equal(session_stats.server_hellos, 1);
+    assert_int_equal(session_stats.unparsable_hellos, 0);
+    assert_int_equal(session_stats.records_by_version[1], 1); /* the 1.0 ClientHello record */
+}
+
+static void test_tls1_0_and_1_1_established(void **state)
+{
+    (void)state;
+    tu_run_capture("pcaps/tls1_0.pcap", 0, &got);
+    const struct tls_handshake *hs = one_handshake();
+    assert_true(hs->established);
+    assert_int_equal(tls_server_version(&hs->sh), 0x0301);
+    assert_int_equal(hs->sh.cipher, 0xc014);
+    assert_string_equal(hs->ch.sni, "old.example");
+    assert_ep(&hs->client, "127.0.0.1", 35322);
+
+    setup(NULL);
+    tu_run_capture("pcaps/tls1_1.pcap", 0, &got);
+    hs = one_handshake();
+    assert_true(hs->established);
+    assert_int_equal(tls_server_version(&hs->sh), 0x0302);
+    assert_string_equal(hs->ch.sni, "tls11.example");
+}
+
+static void test_tls1_3_established(void **state)
+{
+    (void)state;
+    tu_run_capture("pcaps/tls1_3.pcap", 0, &got);
+    const struct tls_handshake *hs = one_handshake();
+    assert_ep(&hs->client, "127.0.0.1", 44800);
+    assert_ep(&hs->server, "127.0.0.1", 443);
+    assert_true(hs->established);
+    assert_int_equal(hs->settle, SETTLE_ESTABLISHED);
+    assert_int_equal(tls_server_version(&hs->sh), 0x0304);
+    assert_int_equal(hs->sh.cipher, 0x1302);
+    assert_int_equal(tls_client_max_version(&hs->ch), 0x0304);
+    assert_string_equal(hs->ch.sni, "tls13.example");
+    assert_false(hs->saw_hrr);
+    assert_false(handshake_resumed(hs));
+}
+
+static void test_hello_retry_request(void **state)
+{
+    (void)state;
+    tu_run_capture("pcaps/tls1_3_hrr.pcap", 0, &got);
+    const struct tls_handshake *hs = one_handshake();
+    assert_ep(&hs->client, "127.0.0.1", 44814);
+    assert_true(hs->saw_hrr);
+    /* The first ClientHello: its key_share offers X25519 only (the second
+     * one offers P-384). */
+    assert_int_equal(hs->ch.n_key_shares, 1);
+    assert_int_equal(hs->ch.key_shares[0], 0x001d);
+    assert_string_equal(hs->ch.sni, "hrr.example");
+    /* The final ServerHello, not the HelloRetryRequest. */
+    assert_false(hs->sh.is_hrr);
+    assert_int_equal(hs->sh.key_share_group, 0x0018);
+    assert_int_equal(tls_server_version(&hs->sh), 0x0304);
+    assert_int_equal(hs->sh.cipher, 0x1302);
+    assert_true(hs->established);
+    assert_int_equal(hs->settle, SETTLE_ESTABLISHED);
+    assert_int_equal(session_stats.client_hellos, 2);
+    assert_int_equal(session_stats.server_hellos, 2);
+    char ja3[JA3_HEX_LEN + 1];
+    assert_true(fingerprint_ja3(&hs->ch, ja3));
+    assert_string_equal(ja3, "6465949eecf353c6b5022e1ceff1f861");
+}
+
+static void test_refused_with_alert(void **state)
+{
+    (void)state;
+    tu_run_capture("pcaps/client_tls1_0_refused.pcap", 0, &got);
+    const struct tls_handshake *hs = one_handshake();
+    assert_ep(&hs->client, "127.0.0.1", 44838);
+    assert_ep(&hs->server, "127.0.0.1", 443);
+    assert_true(hs->has_ch);
+    assert_false(hs->has_sh);
+    assert_false(hs->established);
+    assert_int_equal(hs->settle, SETTLE_ALERT);
+    assert_int_equal(hs->alert_level, 2);
+    assert_int_equal(hs->alert_desc, 70); /* protocol_version */
+    assert_int_equal(tls_client_max_version(&hs->ch), 0x0301);
+    assert_string_equal(hs->ch.sni, "legacy.example");
+}
+
+static void test_server_negotiates_low(void **state)
+{
+    (void)state;
+    tu_run_capture("pcaps/server_tls1_0_only.pcap", 0, &got);
+    const struct tls_handshake *hs = one_handshake();
+    assert_true(hs->established);
+    assert_int_equal(tls_server_version(&hs->sh), 0x0301);
+    assert_int_equal(tls_client_max_version(&hs->ch), 0x0304);
+    assert_string_equal(hs->ch.sni, "modern.example");
+    /* The client's 32-byte compatibility session id is not echoed. */
+    assert_int_equal(hs->ch.session_id_len, 32);
+    assert_false(handshake_resumed(hs));
+}
+
+static void test_resumed_tls1_2(void **state)
+{
+    (void)state;
+    tu_run_capture("pcaps/resumed_tls1_2.pcap", 0, &got);
+    assert_int_equal(got.begins, 2);
+    assert_int_equal(got.settles, 2);
+    assert_int_equal(got.hs[1].seq, got.hs[0].seq + 1);
+    assert_ptr_equal(got.flow_ctx[0], (void *)1);
+    assert_ptr_equal(got.flow_ctx[1], (void *)2);
+    for (int i = 0; i < 2; i++) {
+        assert_true(got.hs[i].established);
+        assert_int_equal(tls_server_version(&got.hs[i].sh), 0x0303);
+        assert_string_equal(got.hs[i].ch.sni, "resume.example");
+    }
+    assert_false(handshake_resumed(&got.hs[0]));
+    assert_true(handshake_resumed(&got.hs[1])); /* the session id echoed */
+    assert_int_equal(got.hs[1].ch.session_id_len, 32);
+    assert_memory_equal(got.hs[1].ch.session_id, got.hs[1].sh.session_id, 32);
+    assert_true(got.hs[0].client.port != got.hs[1].client.port);
+}
+
+static void test_resumed_tls1_3(void **state)
+{
+    (void)state;
+    tu_run_capture("pcaps/resumed_tls1_3.pcap", 0, &got);
+    assert_int_equal(got.settles, 2);
+    assert_true(got.hs[0].established);
+    assert_true(got.hs[1].established);
+    assert_false(handshake_resumed(&got.hs[0]));
+    assert_true(got.hs[1].ch.has_psk);
+    assert_true(got.hs[1].sh.has_psk);
+    assert_true(handshake_resumed(&got.hs[1])); /* PSK accepted */
+}
+
+static void test_hello_over_three_segments(void **state)
+{
+    (void)state;
+    tu_run_capture("pcaps/split_hello.pcap", 0, &got);
+    const struct tls_handshake *hs = one_handshake();
+    assert_true(hs->established);
+    assert_int_equal(hs->ch.sni_len, 196);
+    assert_memory_equal(hs->ch.sni, "aaaaaaaaaa", 10);
+    assert_string_equal(hs->ch.sni + 196 - 14, ".split.example");
+    assert_int_equal(tls_server_version(&hs->sh), 0x0304);
+    char ja3[JA3_HEX_LEN + 1];
+    assert_true(fingerprint_ja3(&hs->ch, ja3));
+    assert_string_equal(ja3, "f64f5a3e29e631b73b458a85af4f2416"); /* the oracle's */
+}
+
+static void test_ipv6_and_port_8443(void **state)
+{
+    (void)state;
+    tu_run_capture("pcaps/ipv6_tls1_2.pcap", 0, &got);
+    const struct tls_handshake *hs = one_handshake();
+    assert_ep(&hs->client, "::1", 60806);
+    assert_ep(&hs->server, "::1", 443);
+    assert_true(hs->established);
+    assert_string_equal(hs->sh.alpn, "http/1.1");
+
+    setup(NULL);
+    tu_run_capture("pcaps/curl_tls1_3.pcap", 0, &got);
+    hs = one_handshake();
+    assert_ep(&hs->client, "127.0.0.1", 53432);
+    assert_ep(&hs->server, "127.0.0.1", 8443);
+    assert_true(hs->established);
+    assert_string_equal(hs->ch.sni, "curl.example");
+}
+
+/* Only the server's packets: the handshake begins at the ServerHello and
+ * its client is the ServerHello's receiver. */
+static void test_one_sided_server_only(void **state)
+{
+    (void)state;
+    tu_run_capture("pcaps/tls1_2.pcap", 443, &got);
+    const struct tls_handshake *hs = one_handshake();
+    assert_false(hs->has_ch);
+    assert_true(hs->has_sh);
+    assert_ep(&hs->client, "127.0.0.1", 44784);
+    assert_ep(&hs->server, "127.0.0.1", 443);
+    assert_ep(&got.begin_client[0], "127.0.0.1", 44784);
+    assert_false(hs->established); /* the client was never seen moving on */
+    assert_int_equal(hs->settle, SETTLE_END_OF_INPUT);
+    assert_int_equal(hs->sh.cipher, 0xc030);
+}
+
+/* ---- grouping rules, on a session fed hello records directly ---------------- */
+
+static struct tls_session sess;
+static const struct dissect_sink sink = TU_SINK(&got);
+
+static void start_session(void)
+{
+    struct endpoint a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    a.family = b.family = ADDR_V4;
+    a.addr[0] = 10;
+    a.addr[3] = 1;
+    a.port = 40000;
+    b.addr[0] = 10;
+    b.addr[3] = 2;
+    b.port = 443;
+    memset(&got, 0, sizeof(got));
+    session_init(&sess, &a, &b, TRANSPORT_TCP, &sink, NULL);
+}
+
+static void feed_hex(int dir, const char *hex, int64_t t)
+{
+    struct tu_bytes b = tu_hex(hex);
+    session_data(&sess, dir, tu_span(&b), t);
+    tu_bytes_free(&b);
+}
+
+static void test_repeated_and_next_client_hello(void **state)
+{
+    (void)state;
+    start_session();
+    feed_hex(0, FX_TLS12_CH, 100);
+    feed_hex(0, FX_TLS12_CH, 200); /* same random: a repeat, not a new handshake */
+    assert_int_equal(got.begins, 1);
+    assert_int_equal(got.settles, 0);
+    feed_hex(0, FX_TLS13_CH, 300); /* another random: the first one settles */
+    assert_int_equal(got.begins, 2);
+    assert_int_equal(got.settles, 1);
+    assert_int_equal(got.hs[0].settle, SETTLE_NEXT_HELLO);
+    assert_int_equal(got.hs[0].ts_us, 100);
+    assert_string_equal(got.hs[0].ch.sni, "tls12.example");
+    session_end(&sess, SETTLE_IDLE);
+    assert_int_equal(got.settles, 2);
+    assert_int_equal(got.hs[1].settle, SETTLE_IDLE);
+    assert_int_equal(got.hs[1].ts_us, 300);
+    assert_string_equal(got.hs[1].ch.sni, "tls13.example");
+    assert_ep(&got.hs[1].client, "10.0.0.1", 40000);
+    assert_int_equal(session_stats.client_hellos, 3);
+}
+
+static void test_client_in_direction_1(void **state)
+{
+    (void)state;
+    start_session();
+    feed_hex(1, FX_TLS13_CH, 1);
+    feed_hex(0, FX_TLS13_SH, 2);
+    session_fin(&sess, 0, 3);
+    assert_int_equal(got.settles, 0);
+    session_fin(&sess, 1, 4); /* FIN from both sides */
+    assert_int_equal(got.settles, 1);
+    assert_int_equal(got.hs[0].settle, SETTLE_CLOSED);
+    assert_ep(&got.hs[0].client, "10.0.0.2", 443);
+    assert_ep(&got.hs[0].server, "10.0.0.1", 40000);
+    assert_true(got.hs[0].has_sh);
+    session_end(&sess, SETTLE_END_OF_INPUT);
+    assert_int_equal(got.settles, 1);
+}
+
+/* Plain HTTP both ways: no handshake and no plaintext record (HTTP is not
+ * a STARTTLS protocol). */
+static void test_not_tls(void **state)
+{
+    (void)state;
+    static const char get[] = "GET / HTTP/1.1\r\nHost: tlsmon.test\r\n\r\n";
+    static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    start_session();
+    for (int i = 0; i < 40; i++) {
+        session_data(&sess, 0, span_make((const uint8_t *)get, sizeof(get) - 1), 2 * i);
+        session_data(&sess, 1, span_make((const uint8_t *)ok, sizeof(ok) - 1), 2 * i + 1);
+    }
+    session_end(&sess, SETTLE_END_OF_INPUT);
+    assert_int_equal(got.begins, 0);
+    assert_int_equal(got.settles, 0);
+    assert_int_equal(got.plaintexts, 0);
+    assert_int_equal(session_stats.handshakes, 0);
+    assert_int_equal(session_stats.client_hellos, 0);
+}
+
+static void test_unparsable_hello_counted(void **state)
+{
+    (void)state;
+    struct tu_bytes b = tu_hex(FX_TLS12_CH);
+    b.p[9 + 34] = 33; /* session id length 33: not a valid hello */
+    start_session();
+    session_data(&sess, 0, tu_span(&b), 1);
+    assert_int_equal(session_stats.client_hellos, 1);
+    assert_int_equal(session_stats.unparsable_hellos, 1);
+    session_end(&sess, SETTLE_END_OF_INPUT);
+    assert_int_equal(got.begins, 0);
+    tu_bytes_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_tls1_2_established, setup),
+        cmocka_unit_test_setup(test_tls1_0_and_1_1_established, setup),
+        cmocka_unit_test_setup(test_tls1_3_established, setup),
+        cmocka_unit_test_setup(test_hello_retry_request, setup),
+        cmocka_unit_test_setup(test_refused_with_alert, setup),
+        cmocka_unit_test_setup(test_server_negotiates_low, setup),
+        cmocka_unit_test_setup(test_resumed_tls1_2, setup),
+        cmocka_unit_test_setup(test_resumed_tls1_3, setup),
+        cmocka_unit_test_setup(test_hello_over_three_segments, setup),
+        cmocka_unit_test_setup(test_ipv6_and_port_8443, setup),
+        cmocka_unit_test_setup(test_one_sided_server_only, setup),
+        cmocka_unit_test_setup(test_repeated_and_next_client_hello, setup),
+        cmocka_unit_test_setup(test_client_in_direction_1, setup),
+        cmocka_unit_test_setup(test_not_tls, setup),
+        cmocka_unit_test_setup(test_unparsable_hello_counted, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

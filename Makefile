@@ -12,7 +12,7 @@ IANA_CSV ?= data/tls-parameters-4.csv
 
 # Debian packages: build, tests, and the sample-capture script.
 DEB_BUILD := libpcap-dev libndpi-dev libssl-dev pkg-config
-DEB_TEST  := libcmocka-dev python3 jq clang valgrind time libndpi-bin
+DEB_TEST  := libcmocka-dev python3 jq clang libclang-rt-14-dev valgrind time libndpi-bin
 
 SRC := tlsmon.c engine.c \
        capture/decode.c capture/flow_table.c capture/siphash.c capture/tcp_reasm.c capture/source.c \
@@ -26,7 +26,7 @@ OBJ := $(SRC:%.c=build/%.o) build/cipher_names.o
 ASAN_OBJ := $(SRC:%.c=build/asan/%.o) build/asan/cipher_names.o
 LIB_OBJ := $(filter-out build/tlsmon.o,$(OBJ))
 
-.PHONY: all deps demo test unit e2e conformance conformance-gate bench asan asan-corpus clean format check-format
+.PHONY: all deps demo test unit e2e conformance conformance-gate bench fuzz fuzz-smoke asan asan-corpus clean format check-format
 
 all: deps tlsmon
 
@@ -76,18 +76,21 @@ build/tests/%: tests/unit/%.c $(LIB_OBJ) tests/unit/testutil.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcmocka
 
 unit: deps $(UNIT_TESTS)
-	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+	@failed=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t || failed=$$((failed + 1)); done; \
+	if [ $$failed -ne 0 ]; then echo "unit: $$failed test program(s) failed"; exit 1; fi
 
 e2e: deps tlsmon tlsmon-asan
 	tests/e2e/run-e2e.sh
+	pcaps/mail/check-mail-pcaps.sh --strict
 
 conformance-gate: tlsmon
 	tests/conformance-gate.sh
 
-test: deps unit e2e conformance-gate
+test: deps unit e2e conformance-gate fuzz-smoke
 	@echo "make test: all tests passed"
 
 demo: deps tlsmon
+	@rm -f build/demo-handshakes.ndjson
 	./tlsmon -r pcaps --log build/demo-handshakes.ndjson
 	@echo; echo "Handshake log: build/demo-handshakes.ndjson (first line:)"; head -n 1 build/demo-handshakes.ndjson
 
@@ -100,6 +103,26 @@ build/null_loop: bench/null_loop.c | deps
 
 bench: deps tlsmon build/null_loop
 	bench/run-bench.sh
+
+# ---- fuzzing (clang libFuzzer, ASan + UBSan) ---------------------------
+FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_OBJ := $(filter-out build/fuzz/obj/tlsmon.o,$(SRC:%.c=build/fuzz/obj/%.o)) build/fuzz/obj/cipher_names.o
+FUZZ_TARGETS := build/fuzz/fuzz_tls_stream build/fuzz/fuzz_datagram build/fuzz/fuzz_capture
+build/fuzz/obj/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(WARN) -c $< -o $@
+build/fuzz/obj/cipher_names.o: build/cipher_names.c
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -c $< -o $@
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(WARN) -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
+
+FUZZ_SECONDS ?= 60
+fuzz: deps $(FUZZ_TARGETS)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-fuzz.sh
+
+fuzz-smoke: deps $(FUZZ_TARGETS)
+	FUZZ_SECONDS=15 tests/fuzz/run-fuzz.sh
 
 asan-corpus: tlsmon-asan
 	tests/e2e/asan-corpus.sh

@@ -1,0 +1,35 @@
+/* Fuzz target: UDP datagrams through the DTLS/STUN/TURN demultiplexer and
+ * the QUIC Initial decryption path. */
+#include <stdint.h>
+#include <string.h>
+
+#include "dissect/session.h"
+
+static void on_begin(void *ctx, struct tls_handshake *hs) { (void)ctx, (void)hs; }
+static void on_settle(void *ctx, struct tls_handshake *hs, void *f) { (void)ctx, (void)hs, (void)f; }
+static void on_plain(void *ctx, struct plaintext_record *p, void *f) { (void)ctx, (void)p, (void)f; }
+static const struct dissect_sink sink = {on_begin, on_settle, on_plain, NULL};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    struct endpoint a = {ADDR_V4, {10, 0, 0, 1}, 40000}, b = {ADDR_V4, {10, 0, 0, 2}, 3478};
+    struct tls_session s;
+    session_init(&s, &a, &b, TRANSPORT_UDP, &sink, NULL);
+    /* First byte: carrier (QUIC or DTLS/STUN); then datagrams prefixed by
+     * a 2-byte big-endian length with the direction in the top bit. */
+    session_set_carrier(&s, data[0] & 1 ? CARRIER_QUIC : CARRIER_DTLS);
+    size_t i = 1;
+    while (i + 2 <= size && !s.finished) {
+        int dir = data[i] >> 7;
+        size_t len = ((size_t)(data[i] & 0x7f) << 8) | data[i + 1];
+        i += 2;
+        if (len > size - i)
+            len = size - i;
+        session_datagram(&s, dir, span_make(data + i, len), 1000);
+        i += len;
+    }
+    session_end(&s, SETTLE_END_OF_INPUT);
+    return 0;
+}

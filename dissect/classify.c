@@ -172,6 +172,11 @@ static const char *alpn_protocol(const struct tls_handshake *hs)
     for (size_t i = 0; i < sizeof(alpn_map) / sizeof(*alpn_map); i++)
         if (strcmp(alpn_map[i].alpn, chosen) == 0)
             return alpn_map[i].name;
+    /* Draft and vendor spellings: "h3-29", "h3-T051", "doq-i00". */
+    if (strncmp(chosen, "h3-", 3) == 0 || strncmp(chosen, "hq-", 3) == 0)
+        return "https";
+    if (strncmp(chosen, "doq-", 4) == 0)
+        return "dns";
     return NULL;
 }
 

@@ -127,10 +127,11 @@ fuzz-smoke: deps $(FUZZ_TARGETS)
 asan-corpus: tlsmon-asan
 	tests/e2e/asan-corpus.sh
 
+FORMAT_FILES = $(SRC) $(wildcard *.h */*.h) $(wildcard tests/unit/*.c tests/unit/*.h tests/fuzz/*.c) bench/null_loop.c
 format:
-	clang-format -i $(SRC) $(wildcard */*.h) $(wildcard tests/unit/*.c tests/unit/*.h)
+	clang-format -i $(FORMAT_FILES)
 check-format:
-	@clang-format --dry-run --Werror $(SRC) $(wildcard */*.h) $(wildcard tests/unit/*.c tests/unit/*.h)
+	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "check-format: clean"
 
 clean:
 	rm -rf build/*.o build/capture build/dissect build/report build/asan build/tests build/cipher_names.c tlsmon tlsmon-asan

@@ -349,8 +349,7 @@ void engine_counters(const struct engine *e, struct run_counters *c)
     c->sslv2_hellos = session_stats.sslv2_hellos;
     c->unparsable_hellos = session_stats.unparsable_hellos;
     c->oversize_hellos = session_stats.oversize_hellos;
-    memcpy(c->records_by_version, session_stats.records_by_version,
-           sizeof(c->records_by_version));
+    memcpy(c->records_by_version, session_stats.records_by_version, sizeof(c->records_by_version));
     c->reasm_out_of_order = tcp_reasm_stats.out_of_order;
     c->reasm_retransmitted = tcp_reasm_stats.retransmitted;
     c->reasm_gaps = tcp_reasm_stats.gaps;
@@ -371,7 +370,10 @@ void engine_counters(const struct engine *e, struct run_counters *c)
     c->ndpi_classified = classify_stats.classified;
 }
 
-const struct summary *engine_summary(const struct engine *e) { return e->summary; }
+const struct summary *engine_summary(const struct engine *e)
+{
+    return e->summary;
+}
 
 void engine_free(struct engine *e)
 {

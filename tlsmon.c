@@ -27,7 +27,10 @@ enum {
 static volatile int stop_requested;
 static const char **inputs; /* freed at exit, whichever way main returns */
 
-static void free_inputs(void) { free(inputs); }
+static void free_inputs(void)
+{
+    free(inputs);
+}
 
 static void on_signal(int sig)
 {
@@ -37,35 +40,34 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: tlsmon -r FILE [-r FILE ...] [options]\n"
-            "\n"
-            "Passive TLS version monitor: reads packet captures and reports which\n"
-            "SSL/TLS versions and cipher suites every client and server offers and\n"
-            "negotiates.\n"
-            "\n"
-            "Input:\n"
-            "  -r, --read FILE        read a pcap or pcapng file; a directory reads every\n"
-            "                         capture below it (sorted by path); '-' reads stdin.\n"
-            "                         Repeatable: flows continue across files.\n"
-            "  -f, --filter 'BPF'     only packets matching this tcpdump-style filter\n"
-            "\n"
-            "Output:\n"
-            "  --log PATH             write the handshake log (NDJSON, one line per\n"
-            "                         handshake) to PATH, appending; '-' is stdout\n"
-            "  -q, --quiet            no summary\n"
-            "\n"
-            "Limits:\n"
-            "  --max-flows N          flows tracked at once (default 1000000); the least\n"
-            "                         recently seen flow is evicted at the cap (counted)\n"
-            "  --flow-timeout SEC     a flow idle this long ends (default 300)\n"
-            "\n"
-            "  -h, --help             this text\n"
-            "  -V, --version          version and library versions\n"
-            "\n"
-            "Exit status: 0 success (a capture whose last packet is cut short is a\n"
-            "warning); 1 an input could not be read (the others were); 2 usage error;\n"
-            "3 the log could not be written; 4 internal error (out of memory, nDPI).\n");
+    fprintf(out, "Usage: tlsmon -r FILE [-r FILE ...] [options]\n"
+                 "\n"
+                 "Passive TLS version monitor: reads packet captures and reports which\n"
+                 "SSL/TLS versions and cipher suites every client and server offers and\n"
+                 "negotiates.\n"
+                 "\n"
+                 "Input:\n"
+                 "  -r, --read FILE        read a pcap or pcapng file; a directory reads every\n"
+                 "                         capture below it (sorted by path); '-' reads stdin.\n"
+                 "                         Repeatable: flows continue across files.\n"
+                 "  -f, --filter 'BPF'     only packets matching this tcpdump-style filter\n"
+                 "\n"
+                 "Output:\n"
+                 "  --log PATH             write the handshake log (NDJSON, one line per\n"
+                 "                         handshake) to PATH, appending; '-' is stdout\n"
+                 "  -q, --quiet            no summary\n"
+                 "\n"
+                 "Limits:\n"
+                 "  --max-flows N          flows tracked at once (default 1000000); the least\n"
+                 "                         recently seen flow is evicted at the cap (counted)\n"
+                 "  --flow-timeout SEC     a flow idle this long ends (default 300)\n"
+                 "\n"
+                 "  -h, --help             this text\n"
+                 "  -V, --version          version and library versions\n"
+                 "\n"
+                 "Exit status: 0 success (a capture whose last packet is cut short is a\n"
+                 "warning); 1 an input could not be read (the others were); 2 usage error;\n"
+                 "3 the log could not be written; 4 internal error (out of memory, nDPI).\n");
 }
 
 static void version(void)
@@ -116,8 +118,8 @@ static int read_input(struct engine *e, const char *path, const char *filter)
         }
         source_free_list(list);
         if (skipped)
-            fprintf(stderr, "tlsmon: %s: skipped %d file%s that %s not pcap or pcapng: %s%s\n", path,
-                    skipped, skipped == 1 ? "" : "s", skipped == 1 ? "is" : "are", names,
+            fprintf(stderr, "tlsmon: %s: skipped %d file%s that %s not pcap or pcapng: %s%s\n",
+                    path, skipped, skipped == 1 ? "" : "s", skipped == 1 ? "is" : "are", names,
                     skipped > 8 ? ", ..." : "");
         if (captures == 0) {
             fprintf(stderr, "tlsmon: %s: no pcap or pcapng captures in this directory\n", path);

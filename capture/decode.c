@@ -24,8 +24,16 @@ enum {
     LT_LINUX_SLL2 = 276,
 };
 
-enum { ETH_IPV4 = 0x0800, ETH_IPV6 = 0x86DD, ETH_VLAN = 0x8100, ETH_QINQ = 0x88A8,
-       ETH_QINQ_OLD = 0x9100, ETH_PPPOE = 0x8864, ETH_TEB = 0x6558, ETH_MPLS = 0x8847 };
+enum {
+    ETH_IPV4 = 0x0800,
+    ETH_IPV6 = 0x86DD,
+    ETH_VLAN = 0x8100,
+    ETH_QINQ = 0x88A8,
+    ETH_QINQ_OLD = 0x9100,
+    ETH_PPPOE = 0x8864,
+    ETH_TEB = 0x6558,
+    ETH_MPLS = 0x8847
+};
 
 enum { MAX_TUNNEL_DEPTH = 4 };
 
@@ -253,8 +261,7 @@ uint64_t decode_padding_payloads;
 static int is_padding_payload(const struct packet_view *pv)
 {
     if (pv->payload_wire == 0 || pv->payload_wire > 6 || pv->wire_len > 60 ||
-        (pv->tcp_flags & (TCPF_PSH | TCPF_FIN | TCPF_RST)) ||
-        pv->payload_len != pv->payload_wire)
+        (pv->tcp_flags & (TCPF_PSH | TCPF_FIN | TCPF_RST)) || pv->payload_len != pv->payload_wire)
         return 0;
     for (uint32_t i = 0; i < pv->payload_len; i++)
         if (pv->payload[i] != 0)
@@ -281,8 +288,8 @@ static enum decode_result decode_transport(uint8_t proto, struct span s, struct 
         pv->payload_wire = wire_payload - (uint32_t)hlen;
     } else if (proto == TRANSPORT_UDP) {
         uint16_t ulen;
-        if (!span_u16(&s, &pv->src.port) || !span_u16(&s, &pv->dst.port) ||
-            !span_u16(&s, &ulen) || !span_skip(&s, 2))
+        if (!span_u16(&s, &pv->src.port) || !span_u16(&s, &pv->dst.port) || !span_u16(&s, &ulen) ||
+            !span_skip(&s, 2))
             return DECODE_TRUNCATED;
         pv->transport = TRANSPORT_UDP;
         pv->payload_wire = wire_payload >= 8 ? wire_payload - 8 : 0;
@@ -316,7 +323,8 @@ static enum decode_result decode_gre(struct span s, struct packet_view *pv, int 
         return DECODE_TRUNCATED;
     if (flags & 0x0007) /* version != 0 (PPTP's enhanced GRE) */
         return DECODE_NOT_TCP_UDP;
-    size_t opt = ((flags & 0x8000) ? 4 : 0) + ((flags & 0x2000) ? 4 : 0) + ((flags & 0x1000) ? 4 : 0);
+    size_t opt =
+        ((flags & 0x8000) ? 4 : 0) + ((flags & 0x2000) ? 4 : 0) + ((flags & 0x1000) ? 4 : 0);
     if (!span_skip(&s, opt))
         return DECODE_TRUNCATED;
     if (type == ETH_TEB)

@@ -76,7 +76,10 @@ void flow_key_from_packet(const struct packet_view *pv, struct flow_key *key, in
     *dir = swap;
 }
 
-static int rehashing(const struct flow_table *t) { return t->rehash_idx != SIZE_MAX; }
+static int rehashing(const struct flow_table *t)
+{
+    return t->rehash_idx != SIZE_MAX;
+}
 
 /* Move up to REHASH_STEP buckets from ht[0] to ht[1]. */
 static void rehash_step(struct flow_table *t)

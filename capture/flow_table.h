@@ -29,17 +29,17 @@ struct flow_key {
 
 struct flow {
     struct flow_key key;
-    struct flow *hnext;          /* bucket chain */
-    struct flow *older, *newer;  /* list by last packet time */
+    struct flow *hnext;         /* bucket chain */
+    struct flow *older, *newer; /* list by last packet time */
     int64_t first_us, last_us;
-    uint64_t bytes[2];           /* per direction */
+    uint64_t bytes[2]; /* per direction */
     uint32_t pkts[2];
     uint64_t hash;
-    uint8_t fin_mask;            /* bit d: direction d sent FIN */
+    uint8_t fin_mask; /* bit d: direction d sent FIN */
     uint8_t rst;
-    uint8_t syn_dir;             /* direction that sent the SYN, 0xff unknown */
-    uint8_t done;                /* inspection finished: only counted now */
-    void *user;                  /* the dissector's per-flow state */
+    uint8_t syn_dir; /* direction that sent the SYN, 0xff unknown */
+    uint8_t done;    /* inspection finished: only counted now */
+    void *user;      /* the dissector's per-flow state */
 };
 
 /* Called before a flow leaves the table (expired, evicted, or at the end). */

@@ -37,9 +37,9 @@ struct packet_view {
     const uint8_t *l3; /* the IP header, for nDPI */
     uint32_t l3_len;   /* captured bytes from the IP header on */
     const uint8_t *payload;
-    uint32_t payload_len;   /* captured transport payload */
-    uint32_t payload_wire;  /* payload length the headers claim */
-    uint32_t wire_len;      /* original packet length */
+    uint32_t payload_len;  /* captured transport payload */
+    uint32_t payload_wire; /* payload length the headers claim */
+    uint32_t wire_len;     /* original packet length */
 };
 
 #endif

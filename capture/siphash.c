@@ -3,7 +3,10 @@
 
 #include <string.h>
 
-static inline uint64_t rotl(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
+static inline uint64_t rotl(uint64_t x, int b)
+{
+    return (x << b) | (x >> (64 - b));
+}
 
 static inline uint64_t load_le64(const uint8_t *p)
 {

@@ -224,4 +224,7 @@ out:
     return status;
 }
 
-const char *source_libpcap_version(void) { return pcap_lib_version(); }
+const char *source_libpcap_version(void)
+{
+    return pcap_lib_version();
+}

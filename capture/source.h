@@ -17,10 +17,10 @@ struct frame {
 typedef void (*frame_fn)(void *ctx, int linktype, const struct frame *fr);
 
 enum source_status {
-    SOURCE_OK = 0,      /* read to the end */
-    SOURCE_TRUNCATED,   /* the last record was cut short: what came before was read */
-    SOURCE_STOPPED,     /* *stop was set */
-    SOURCE_FAILED,      /* could not be opened or read (message in err) */
+    SOURCE_OK = 0,    /* read to the end */
+    SOURCE_TRUNCATED, /* the last record was cut short: what came before was read */
+    SOURCE_STOPPED,   /* *stop was set */
+    SOURCE_FAILED,    /* could not be opened or read (message in err) */
 };
 
 /* Read every frame of one capture file ("-" is stdin) and hand it to fn.

@@ -22,7 +22,10 @@ struct tcp_held {
     uint8_t data[];
 };
 
-static inline int32_t seq_diff(uint32_t a, uint32_t b) { return (int32_t)(a - b); }
+static inline int32_t seq_diff(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b);
+}
 
 static void held_drop_all(struct tcp_dir *d)
 {
@@ -176,7 +179,7 @@ void tcp_reasm_segment(struct tcp_reasm *r, int dir, const struct packet_view *p
         sync_to(d, seq);
     } else {
         int32_t diff = seq_diff(seq, d->next_seq);
-        uint32_t dist = diff < 0 ? (uint32_t)-(int64_t)diff : (uint32_t)diff;
+        uint32_t dist = diff < 0 ? (uint32_t) - (int64_t)diff : (uint32_t)diff;
         if (dist > FAR_AWAY && d->delivered == 0 && ops->is_start(ctx, dir, data)) {
             tcp_reasm_stats.resyncs++;
             held_drop_all(d);
@@ -187,7 +190,7 @@ void tcp_reasm_segment(struct tcp_reasm *r, int dir, const struct packet_view *p
             else
                 hold(d, seq, data);
             return;
-        } else if (diff < 0 && (uint32_t)-(int64_t)diff >= data.n) {
+        } else if (diff < 0 && (uint32_t) - (int64_t)diff >= data.n) {
             tcp_reasm_stats.retransmitted++;
             return;
         }

@@ -44,13 +44,13 @@ struct tcp_reasm_ops {
 
 /* Global accounting, shown in the summary. */
 struct tcp_reasm_stats {
-    uint64_t held_bytes;     /* now */
+    uint64_t held_bytes; /* now */
     uint64_t held_peak;
-    uint64_t retransmitted;  /* segments wholly already seen */
-    uint64_t out_of_order;   /* segments held */
-    uint64_t gaps;           /* directions given up for lost bytes */
-    uint64_t resyncs;        /* far-off sequence numbers accepted as a new start */
-    uint64_t cap_hits;       /* segments dropped at the held-bytes bound */
+    uint64_t retransmitted; /* segments wholly already seen */
+    uint64_t out_of_order;  /* segments held */
+    uint64_t gaps;          /* directions given up for lost bytes */
+    uint64_t resyncs;       /* far-off sequence numbers accepted as a new start */
+    uint64_t cap_hits;      /* segments dropped at the held-bytes bound */
 };
 extern struct tcp_reasm_stats tcp_reasm_stats;
 extern uint64_t tcp_reasm_total_cap; /* bytes held across all flows */

@@ -20,21 +20,36 @@ static const struct {
     uint16_t id;
     const char *name;
 } protocol_map[] = {
-    {NDPI_PROTOCOL_FTP_CONTROL, "ftp"}, {NDPI_PROTOCOL_MAIL_POP, "pop3"},
-    {NDPI_PROTOCOL_MAIL_POPS, "pop3"},  {NDPI_PROTOCOL_MAIL_SMTP, "smtp"},
-    {NDPI_PROTOCOL_MAIL_SMTPS, "smtp"}, {NDPI_PROTOCOL_MAIL_IMAP, "imap"},
-    {NDPI_PROTOCOL_MAIL_IMAPS, "imap"}, {NDPI_PROTOCOL_DNS, "dns"},
-    {NDPI_PROTOCOL_DOH_DOT, "dns"},     {NDPI_PROTOCOL_HTTP, "http"},
-    {NDPI_PROTOCOL_POSTGRES, "postgresql"}, {NDPI_PROTOCOL_MYSQL, "mysql"},
-    {NDPI_PROTOCOL_LDAP, "ldap"},       {NDPI_PROTOCOL_JABBER, "xmpp"},
-    {NDPI_PROTOCOL_RDP, "rdp"},         {NDPI_PROTOCOL_STUN, "stun"},
-    {NDPI_PROTOCOL_IRC, "irc"},         {NDPI_PROTOCOL_USENET, "nntp"},
-    {NDPI_PROTOCOL_SIP, "sip"},         {NDPI_PROTOCOL_OPENVPN, "openvpn"},
-    {NDPI_PROTOCOL_SOCKS, "socks"},     {NDPI_PROTOCOL_HTTP_CONNECT, "http"},
-    {NDPI_PROTOCOL_HTTP_PROXY, "http"}, {NDPI_PROTOCOL_MSSQL_TDS, "mssql"},
-    {NDPI_PROTOCOL_MQTT, "mqtt"},       {NDPI_PROTOCOL_AMQP, "amqp"},
-    {NDPI_PROTOCOL_SSH, "ssh"},         {NDPI_PROTOCOL_REDIS, "redis"},
-    {NDPI_PROTOCOL_DTLS, "dtls"},       {NDPI_PROTOCOL_QUIC, "quic"},
+    {NDPI_PROTOCOL_FTP_CONTROL, "ftp"},
+    {NDPI_PROTOCOL_MAIL_POP, "pop3"},
+    {NDPI_PROTOCOL_MAIL_POPS, "pop3"},
+    {NDPI_PROTOCOL_MAIL_SMTP, "smtp"},
+    {NDPI_PROTOCOL_MAIL_SMTPS, "smtp"},
+    {NDPI_PROTOCOL_MAIL_IMAP, "imap"},
+    {NDPI_PROTOCOL_MAIL_IMAPS, "imap"},
+    {NDPI_PROTOCOL_DNS, "dns"},
+    {NDPI_PROTOCOL_DOH_DOT, "dns"},
+    {NDPI_PROTOCOL_HTTP, "http"},
+    {NDPI_PROTOCOL_POSTGRES, "postgresql"},
+    {NDPI_PROTOCOL_MYSQL, "mysql"},
+    {NDPI_PROTOCOL_LDAP, "ldap"},
+    {NDPI_PROTOCOL_JABBER, "xmpp"},
+    {NDPI_PROTOCOL_RDP, "rdp"},
+    {NDPI_PROTOCOL_STUN, "stun"},
+    {NDPI_PROTOCOL_IRC, "irc"},
+    {NDPI_PROTOCOL_USENET, "nntp"},
+    {NDPI_PROTOCOL_SIP, "sip"},
+    {NDPI_PROTOCOL_OPENVPN, "openvpn"},
+    {NDPI_PROTOCOL_SOCKS, "socks"},
+    {NDPI_PROTOCOL_HTTP_CONNECT, "http"},
+    {NDPI_PROTOCOL_HTTP_PROXY, "http"},
+    {NDPI_PROTOCOL_MSSQL_TDS, "mssql"},
+    {NDPI_PROTOCOL_MQTT, "mqtt"},
+    {NDPI_PROTOCOL_AMQP, "amqp"},
+    {NDPI_PROTOCOL_SSH, "ssh"},
+    {NDPI_PROTOCOL_REDIS, "redis"},
+    {NDPI_PROTOCOL_DTLS, "dtls"},
+    {NDPI_PROTOCOL_QUIC, "quic"},
 };
 
 /* ALPN (IANA TLS ALPN Protocol IDs) to protocol. */
@@ -42,12 +57,27 @@ static const struct {
     const char *alpn;
     const char *name;
 } alpn_map[] = {
-    {"h2", "https"},     {"http/1.1", "https"}, {"http/1.0", "https"}, {"h3", "https"},
-    {"spdy/3", "https"}, {"spdy/3.1", "https"}, {"imap", "imap"},      {"pop3", "pop3"},
-    {"ftp", "ftp"},      {"xmpp-client", "xmpp"}, {"xmpp-server", "xmpp"}, {"dot", "dns"},
-    {"doq", "dns"},      {"managesieve", "managesieve"}, {"postgresql", "postgresql"},
-    {"mqtt", "mqtt"},    {"irc", "irc"},        {"nntp", "nntp"},      {"smb", "smb"},
-    {"ldap", "ldap"},    {"sip/2", "sip"},
+    {"h2", "https"},
+    {"http/1.1", "https"},
+    {"http/1.0", "https"},
+    {"h3", "https"},
+    {"spdy/3", "https"},
+    {"spdy/3.1", "https"},
+    {"imap", "imap"},
+    {"pop3", "pop3"},
+    {"ftp", "ftp"},
+    {"xmpp-client", "xmpp"},
+    {"xmpp-server", "xmpp"},
+    {"dot", "dns"},
+    {"doq", "dns"},
+    {"managesieve", "managesieve"},
+    {"postgresql", "postgresql"},
+    {"mqtt", "mqtt"},
+    {"irc", "irc"},
+    {"nntp", "nntp"},
+    {"smb", "smb"},
+    {"ldap", "ldap"},
+    {"sip/2", "sip"},
 };
 
 /* Well-known TLS ports (a hint, used last). */
@@ -55,11 +85,11 @@ static const struct {
     uint16_t port;
     const char *name;
 } port_map[] = {
-    {443, "https"}, {8443, "https"}, {993, "imap"},  {143, "imap"},  {995, "pop3"},
-    {110, "pop3"},  {465, "smtp"},   {587, "smtp"},  {25, "smtp"},   {636, "ldap"},
-    {389, "ldap"},  {3269, "ldap"},  {990, "ftp"},   {21, "ftp"},    {5222, "xmpp"},
-    {5223, "xmpp"}, {5269, "xmpp"},  {853, "dns"},   {3389, "rdp"},  {5061, "sip"},
-    {8883, "mqtt"}, {5671, "amqp"},  {6697, "irc"},  {563, "nntp"},  {4190, "managesieve"},
+    {443, "https"},       {8443, "https"}, {993, "imap"},  {143, "imap"},  {995, "pop3"},
+    {110, "pop3"},        {465, "smtp"},   {587, "smtp"},  {25, "smtp"},   {636, "ldap"},
+    {389, "ldap"},        {3269, "ldap"},  {990, "ftp"},   {21, "ftp"},    {5222, "xmpp"},
+    {5223, "xmpp"},       {5269, "xmpp"},  {853, "dns"},   {3389, "rdp"},  {5061, "sip"},
+    {8883, "mqtt"},       {5671, "amqp"},  {6697, "irc"},  {563, "nntp"},  {4190, "managesieve"},
     {5432, "postgresql"}, {3306, "mysql"}, {3478, "turn"}, {5349, "turn"},
 };
 
@@ -128,8 +158,8 @@ void classify_packet(struct classifier *c, struct classify_state *cs, const stru
         classify_stats.flows++;
     }
     uint16_t len = pv->l3_len > 65535 ? 65535 : (uint16_t)pv->l3_len;
-    ndpi_protocol p = ndpi_detection_process_packet(c->ndpi, cs->nf, pv->l3, len,
-                                                    (u_int64_t)(pv->ts_us / 1000));
+    ndpi_protocol p =
+        ndpi_detection_process_packet(c->ndpi, cs->nf, pv->l3, len, (u_int64_t)(pv->ts_us / 1000));
     cs->packets++;
     if (p.app_protocol != NDPI_PROTOCOL_UNKNOWN || p.master_protocol != NDPI_PROTOCOL_UNKNOWN) {
         cs->master = p.master_protocol;
@@ -189,8 +219,7 @@ static const char *port_protocol(uint16_t port)
 }
 
 void classify_names(const struct classifier *c, const struct classify_state *cs,
-                    const struct tls_handshake *hs, const char **protocol,
-                    const char **application)
+                    const struct tls_handshake *hs, const char **protocol, const char **application)
 {
     const char *p = NULL;
     *application = NULL;
@@ -212,4 +241,7 @@ void classify_names(const struct classifier *c, const struct classify_state *cs,
     *protocol = p ? p : "unknown";
 }
 
-const char *classify_ndpi_version(void) { return ndpi_revision(); }
+const char *classify_ndpi_version(void)
+{
+    return ndpi_revision();
+}

@@ -81,7 +81,8 @@ static void reasm_drop(struct dtls_dir *d)
 
 void dtls_state_free(struct dtls_state *ds)
 {
-    if (!ds) return;
+    if (!ds)
+        return;
     reasm_drop(&ds->d[0]);
     reasm_drop(&ds->d[1]);
     free(ds);
@@ -117,9 +118,11 @@ static int read_record_header(struct span *p, struct dtls_record *r)
     if (!span_u8(&t, &r->type) || !span_u16(&t, &r->version) || !span_u16(&t, &r->epoch) ||
         !span_skip(&t, 6))
         return 0;
-    if (r->type < DTLS_CT_FIRST || r->type > DTLS_CT_ACK || !version_ok(r->version)) return 0;
+    if (r->type < DTLS_CT_FIRST || r->type > DTLS_CT_ACK || !version_ok(r->version))
+        return 0;
     r->length = 0;
-    if (r->type != DTLS_CT_TLS12_CID && !span_u16(&t, &r->length)) return 0;
+    if (r->type != DTLS_CT_TLS12_CID && !span_u16(&t, &r->length))
+        return 0;
     *p = t;
     return 1;
 }
@@ -129,8 +132,10 @@ static int record_plausible(const struct dtls_record *r, size_t body_avail)
 {
     if (r->type == DTLS_CT_TLS12_CID) /* only ever encrypted (RFC 9146 4) */
         return r->epoch != 0;
-    if (r->length == 0 || r->length > DTLS_MAX_RECORD || r->length > body_avail) return 0;
-    if (r->epoch != 0) return 1;
+    if (r->length == 0 || r->length > DTLS_MAX_RECORD || r->length > body_avail)
+        return 0;
+    if (r->epoch != 0)
+        return 1;
     /* Epoch 0 is plaintext: its sizes are known (RFC 6347 4.1, 4.2.2). */
     switch (r->type) {
     case TLS_CT_CHANGE_CIPHER_SPEC:
@@ -157,7 +162,8 @@ static int read_unified_header(struct span *p, uint16_t *len, int *known)
     struct span t = *p;
     uint8_t flags;
     uint16_t l;
-    if (!span_u8(&t, &flags) || !is_unified(flags)) return 0;
+    if (!span_u8(&t, &flags) || !is_unified(flags))
+        return 0;
     *known = 0;
     if (flags & 0x10) { /* C: connection id of unknown length */
         *len = (uint16_t)(t.n > 0xffff ? 0xffff : t.n);
@@ -168,7 +174,8 @@ static int read_unified_header(struct span *p, uint16_t *len, int *known)
     if (!span_skip(&t, (flags & 0x08) ? 2 : 1)) /* S: 16- or 8-bit sequence */
         return 0;
     if (flags & 0x04) { /* L: length present */
-        if (!span_u16(&t, &l)) return 0;
+        if (!span_u16(&t, &l))
+            return 0;
         *known = 1;
     } else {
         l = (uint16_t)(t.n > 0xffff ? 0xffff : t.n);
@@ -187,14 +194,17 @@ int dtls_looks_like_record(struct span payload)
     uint16_t len;
     int known;
 
-    if (!span_peek_u8(&t, 0, &b0)) return DTLS_LOOKS_NOT;
+    if (!span_peek_u8(&t, 0, &b0))
+        return DTLS_LOOKS_NOT;
     if (is_unified(b0)) {
-        if (!read_unified_header(&t, &len, &known)) return DTLS_LOOKS_NOT;
+        if (!read_unified_header(&t, &len, &known))
+            return DTLS_LOOKS_NOT;
         if (len < DTLS13_MIN_CIPHERTEXT || (known && len > t.n) || len > DTLS_MAX_RECORD)
             return DTLS_LOOKS_NOT;
         return DTLS_LOOKS_UNIFIED;
     }
-    if (!read_record_header(&t, &r) || !record_plausible(&r, t.n)) return DTLS_LOOKS_NOT;
+    if (!read_record_header(&t, &r) || !record_plausible(&r, t.n))
+        return DTLS_LOOKS_NOT;
     return DTLS_LOOKS_RECORD;
 }
 
@@ -221,11 +231,13 @@ static void hand_on(struct dtls_dir *d, int dir, uint8_t type, uint16_t seq, str
 {
     if (d) {
         uint64_t h = hello_digest(type, seq, body);
-        if (d->has_last && d->last == h) return; /* retransmitted flight: already reported */
+        if (d->has_last && d->last == h)
+            return; /* retransmitted flight: already reported */
         d->has_last = 1;
         d->last = h;
     }
-    if (sink && sink->handshake) sink->handshake(ctx, dir, type, body);
+    if (sink && sink->handshake)
+        sink->handshake(ctx, dir, type, body);
 }
 
 static int bit_get(const uint8_t *map, uint32_t i)
@@ -237,7 +249,8 @@ static struct dtls_reasm *reasm_new(const struct dtls_fragment *f)
 {
     size_t map = ((size_t)f->len + 7) / 8;
     struct dtls_reasm *rs = calloc(1, sizeof(*rs) + f->len + map);
-    if (!rs) return NULL;
+    if (!rs)
+        return NULL;
     rs->type = f->type;
     rs->seq = f->seq;
     rs->len = f->len;
@@ -253,7 +266,8 @@ static int reasm_conflicts(const struct dtls_reasm *rs, const struct dtls_fragme
     struct span d = f->data;
     uint8_t b;
     for (uint32_t i = f->off; span_u8(&d, &b); i++)
-        if (bit_get(map, i) && rs->buf[i] != b) return 1;
+        if (bit_get(map, i) && rs->buf[i] != b)
+            return 1;
     return 0;
 }
 
@@ -289,7 +303,8 @@ static void reasm_add(struct dtls_dir *d, int dir, const struct dtls_fragment *f
         return;
     }
     reasm_copy(d->rs, f);
-    if (d->rs->have < d->rs->len) return;
+    if (d->rs->have < d->rs->len)
+        return;
     struct dtls_reasm *rs = d->rs;
     d->rs = NULL;
     dtls_stats.reassembled++;
@@ -302,7 +317,8 @@ static void on_fragment(struct dtls_state *ds, int dir, const struct dtls_fragme
 {
     struct dtls_dir *d = ds ? &ds->d[dir ? 1 : 0] : NULL;
     dtls_stats.handshake_fragments++;
-    if (!is_hello(f->type)) return; /* certificates and the rest are not needed: never buffered */
+    if (!is_hello(f->type))
+        return; /* certificates and the rest are not needed: never buffered */
     /* Section 4.2.3: a fragment lies within its message. */
     if ((uint64_t)f->off + f->data.n > f->len || f->len > DTLS_MAX_MESSAGE) {
         dtls_stats.dropped_fragments++;
@@ -317,7 +333,8 @@ static void on_fragment(struct dtls_state *ds, int dir, const struct dtls_fragme
         hand_on(d, dir, f->type, f->seq, f->data, sink, ctx);
         return;
     }
-    if (f->data.n == 0) return; /* an empty piece adds nothing */
+    if (f->data.n == 0)
+        return; /* an empty piece adds nothing */
     if (!d) {
         dtls_stats.dropped_fragments++; /* no state to gather pieces in */
         return;
@@ -335,7 +352,8 @@ static int read_fragment(struct span *body, struct dtls_fragment *f)
     if (!span_u8(&t, &f->type) || !span_u24(&t, &f->len) || !span_u16(&t, &f->seq) ||
         !span_u24(&t, &f->off) || !span_u24(&t, &frag_len))
         return 0;
-    if (!span_sub(&t, frag_len, &f->data)) return -1;
+    if (!span_sub(&t, frag_len, &f->data))
+        return -1;
     *body = t;
     return 1;
 }
@@ -349,7 +367,8 @@ static int walk_handshake(struct dtls_state *ds, int dir, struct span body,
     while (body.n > 0) {
         int got = read_fragment(&body, &f);
         if (got <= 0) {
-            if (got < 0 && is_hello(f.type)) dtls_stats.dropped_fragments++;
+            if (got < 0 && is_hello(f.type))
+                dtls_stats.dropped_fragments++;
             return 0;
         }
         on_fragment(ds, dir, &f, sink, ctx);
@@ -366,8 +385,10 @@ static int walk_plaintext(struct dtls_state *ds, int dir, const struct dtls_reco
     case TLS_CT_HANDSHAKE:
         return walk_handshake(ds, dir, body, sink, ctx);
     case TLS_CT_ALERT: /* level, description (RFC 5246 section 7.2) */
-        if (!span_u8(&body, &level) || !span_u8(&body, &desc)) return 0;
-        if (sink && sink->alert) sink->alert(ctx, dir, level, desc);
+        if (!span_u8(&body, &level) || !span_u8(&body, &desc))
+            return 0;
+        if (sink && sink->alert)
+            sink->alert(ctx, dir, level, desc);
         return 1;
     default:
         return 1;
@@ -394,16 +415,20 @@ static int walk_record(struct dtls_state *ds, int dir, struct span *p,
         span_skip(p, p->n);
         return 0;
     }
-    if (sink && sink->record) sink->record(ctx, dir, r.type, r.version, r.length);
+    if (sink && sink->record)
+        sink->record(ctx, dir, r.type, r.version, r.length);
     /* A record longer than what is left was cut by the snap length (or is
      * not DTLS): what is there is still used, then the walk stops. */
     whole = span_sub(p, r.length, &body);
-    if (!whole) span_sub(p, p->n, &body);
+    if (!whole)
+        span_sub(p, p->n, &body);
     ok = whole;
     /* Other epochs are encrypted (RFC 6347 4.1: the epoch changes with the
      * keys): nothing more to read. */
-    if (r.epoch == 0 && !walk_plaintext(ds, dir, &r, body, sink, ctx)) ok = 0;
-    if (!ok) dtls_stats.bad_records++;
+    if (r.epoch == 0 && !walk_plaintext(ds, dir, &r, body, sink, ctx))
+        ok = 0;
+    if (!ok)
+        dtls_stats.bad_records++;
     return whole;
 }
 
@@ -421,7 +446,8 @@ static int walk_unified(int dir, struct span *p, const struct tls_stream_sink *s
     dtls_stats.records++;
     if (sink && sink->record)
         sink->record(ctx, dir, TLS_CT_APPLICATION_DATA, DTLS_VERSION_1_3, len);
-    if (!known) return 0; /* it took the rest of the datagram */
+    if (!known)
+        return 0; /* it took the rest of the datagram */
     if (!span_skip(p, len)) {
         dtls_stats.bad_records++;
         return 0;
@@ -439,6 +465,7 @@ void dtls_datagram(struct dtls_state *ds, int dir, struct span payload,
     while (span_peek_u8(&p, 0, &b0)) {
         int more =
             is_unified(b0) ? walk_unified(dir, &p, sink, ctx) : walk_record(ds, dir, &p, sink, ctx);
-        if (!more) break;
+        if (!more)
+            break;
     }
 }

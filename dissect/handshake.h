@@ -57,9 +57,9 @@ struct tls_handshake {
     uint32_t quic_version;           /* QUIC only */
     uint8_t pseudo;                  /* enum pseudo_tls */
     uint8_t has_turn_peer;
-    struct endpoint turn_peer;       /* TURN: the relayed peer */
-    struct tls_client_hello ch;      /* the first ClientHello */
-    struct tls_server_hello sh;      /* the last ServerHello */
+    struct endpoint turn_peer;  /* TURN: the relayed peer */
+    struct tls_client_hello ch; /* the first ClientHello */
+    struct tls_server_hello sh; /* the last ServerHello */
 };
 
 /* A mail/directory/file-transfer session that never reached TLS (the log's

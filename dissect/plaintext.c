@@ -49,8 +49,8 @@ static size_t proxy_header_len(struct span c)
     return 0;
 }
 
-static const struct starttls_proto *identify_server_line(const struct plaintext *pt,
-                                                         const char *p, size_t n)
+static const struct starttls_proto *identify_server_line(const struct plaintext *pt, const char *p,
+                                                         size_t n)
 {
     int code = pt_reply_code(p, n);
     if (pt_starts(p, n, "+OK"))
@@ -69,9 +69,9 @@ static const struct starttls_proto *identify_server_line(const struct plaintext 
 
 static int ftp_command(const char *p, size_t n)
 {
-    return pt_starts(p, n, "USER ") || pt_starts(p, n, "AUTH TLS") ||
-           pt_starts(p, n, "AUTH SSL") || pt_starts(p, n, "FEAT") || pt_starts(p, n, "SYST") ||
-           pt_starts(p, n, "OPTS ") || pt_starts(p, n, "PBSZ");
+    return pt_starts(p, n, "USER ") || pt_starts(p, n, "AUTH TLS") || pt_starts(p, n, "AUTH SSL") ||
+           pt_starts(p, n, "FEAT") || pt_starts(p, n, "SYST") || pt_starts(p, n, "OPTS ") ||
+           pt_starts(p, n, "PBSZ");
 }
 
 static const struct starttls_proto *identify_client_line(const char *p, size_t n)
@@ -177,7 +177,8 @@ enum pt_result plaintext_feed(struct plaintext *pt, int dir, struct span c, size
     while (i < c.n) {
         const uint8_t *nl = memchr(c.p + i, '\n', c.n - i);
         size_t end = nl ? (size_t)(nl - c.p) : c.n;
-        size_t room = PT_LINE_MAX - (pt->line_len[dir] < PT_LINE_MAX ? pt->line_len[dir] : PT_LINE_MAX);
+        size_t room =
+            PT_LINE_MAX - (pt->line_len[dir] < PT_LINE_MAX ? pt->line_len[dir] : PT_LINE_MAX);
         size_t take = end - i < room ? end - i : room;
         memcpy(buf + pt->line_len[dir], c.p + i, take);
         if (take < end - i && pt->line_len[dir] <= PT_LINE_MAX) {

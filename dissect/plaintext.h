@@ -31,14 +31,14 @@ struct plaintext {
     const struct starttls_proto *proto; /* NULL until identified */
     uint8_t server_dir;                 /* valid when server_known */
     uint8_t server_known;
-    uint8_t offered;    /* PT_*: the server announced STARTTLS */
-    uint8_t requested;  /* the client asked for TLS */
-    uint8_t refused;    /* the server said no */
-    uint8_t upgraded;   /* the server said yes: TLS follows */
-    uint8_t logged_in;  /* the client went on past the point of upgrading */
-    uint8_t pstate;     /* protocol-specific */
-    uint8_t multiline;  /* in a multi-line server reply */
-    const char *creds;  /* command that carried credentials in clear */
+    uint8_t offered;                      /* PT_*: the server announced STARTTLS */
+    uint8_t requested;                    /* the client asked for TLS */
+    uint8_t refused;                      /* the server said no */
+    uint8_t upgraded;                     /* the server said yes: TLS follows */
+    uint8_t logged_in;                    /* the client went on past the point of upgrading */
+    uint8_t pstate;                       /* protocol-specific */
+    uint8_t multiline;                    /* in a multi-line server reply */
+    const char *creds;                    /* command that carried credentials in clear */
     uint16_t client_cmds, server_replies; /* replies after the greeting */
     uint16_t starttls_ordinal;            /* which command asked for TLS */
     uint16_t caps_ordinal;                /* which command asked for capabilities */
@@ -46,7 +46,7 @@ struct plaintext {
     uint16_t server_port;
     uint32_t chunks;
     uint64_t long_lines;
-    char tag[16]; /* IMAP tag of the STARTTLS command */
+    char tag[16];        /* IMAP tag of the STARTTLS command */
     uint8_t id_tried[2]; /* lines tried for identification, per direction */
     uint16_t line_len[2];
     char line[2][PT_LINE_MAX];

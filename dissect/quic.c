@@ -102,8 +102,10 @@ static const struct quic_version reserved_version = {0, NULL, salt_d29, 0, 0};
 static const struct quic_version *version_lookup(uint32_t v)
 {
     for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
-        if (versions[i].version == v) return &versions[i];
-    if ((v & 0x0f0f0f0f) == 0x0a0a0a0a) return &reserved_version;
+        if (versions[i].version == v)
+            return &versions[i];
+    if ((v & 0x0f0f0f0f) == 0x0a0a0a0a)
+        return &reserved_version;
     return NULL;
 }
 
@@ -143,7 +145,8 @@ static int expand_label(const uint8_t secret[32], const char *label, uint8_t *ou
     static const char prefix[] = "tls13 ";
     uint8_t info[2 + 1 + 255 + 1 + 1], t[32];
     size_t label_len = strlen(label), n = 0;
-    if (len > sizeof(t) || sizeof(prefix) - 1 + label_len > 255) return 0;
+    if (len > sizeof(t) || sizeof(prefix) - 1 + label_len > 255)
+        return 0;
     info[n++] = (uint8_t)(len >> 8);
     info[n++] = (uint8_t)len;
     info[n++] = (uint8_t)(sizeof(prefix) - 1 + label_len);
@@ -153,7 +156,8 @@ static int expand_label(const uint8_t secret[32], const char *label, uint8_t *ou
     n += label_len;
     info[n++] = 0; /* context: empty */
     info[n++] = 1; /* HKDF-Expand block counter */
-    if (!hmac_sha256(secret, 32, info, n, t)) return 0;
+    if (!hmac_sha256(secret, 32, info, n, t))
+        return 0;
     memcpy(out, t, len);
     return 1;
 }
@@ -162,7 +166,8 @@ static int expand_label(const uint8_t secret[32], const char *label, uint8_t *ou
  * version 1's as well. */
 static const uint8_t *version_salt(const struct quic_version *qv, int i)
 {
-    if (i == 0) return qv->salt;
+    if (i == 0)
+        return qv->salt;
     return i == 1 && qv == &reserved_version ? salt_v1 : NULL;
 }
 
@@ -170,7 +175,8 @@ static int derive_keys(const struct quic_version *qv, const uint8_t *salt, struc
                        int server, struct quic_initial_keys *out)
 {
     uint8_t initial[32], secret[32];
-    if (dcid.n > CID_MAX) return 0;
+    if (dcid.n > CID_MAX)
+        return 0;
     /* initial_secret = HKDF-Extract(salt, DCID) = HMAC(salt, DCID). */
     if (!hmac_sha256(salt, SALT_LEN, dcid.p, dcid.n, initial) ||
         !expand_label(initial, server ? "server in" : "client in", secret, sizeof(secret)))
@@ -227,7 +233,8 @@ struct quic_state {
 struct quic_state *quic_state_new(void)
 {
     struct quic_state *qs = calloc(1, sizeof(*qs));
-    if (!qs) return NULL;
+    if (!qs)
+        return NULL;
     qs->client_dir = -1;
     qs->d[0].largest_pn = qs->d[1].largest_pn = -1;
     return qs;
@@ -239,12 +246,14 @@ static void crypto_reset(struct crypto_stream *cs)
     memset(&cs->ts, 0, sizeof(cs->ts));
     cs->next = 0;
     cs->hi = 0;
-    if (cs->have) memset(cs->have, 0, cs->cap / 8);
+    if (cs->have)
+        memset(cs->have, 0, cs->cap / 8);
 }
 
 void quic_state_free(struct quic_state *qs)
 {
-    if (!qs) return;
+    if (!qs)
+        return;
     for (int d = 0; d < 2; d++) {
         tls_stream_free(&qs->d[d].cs.ts);
         free(qs->d[d].cs.buf);
@@ -277,15 +286,20 @@ static void bit_set(uint8_t *bits, uint32_t i)
 /* Room for stream offsets below end. */
 static int crypto_reserve(struct crypto_stream *cs, uint32_t end)
 {
-    if (end <= cs->cap) return 1;
-    if (end > QUIC_CRYPTO_MAX) return 0;
+    if (end <= cs->cap)
+        return 1;
+    if (end > QUIC_CRYPTO_MAX)
+        return 0;
     uint32_t cap = (end + 4095u) & ~4095u;
-    if (cap > QUIC_CRYPTO_MAX) cap = QUIC_CRYPTO_MAX;
+    if (cap > QUIC_CRYPTO_MAX)
+        cap = QUIC_CRYPTO_MAX;
     uint8_t *nb = realloc(cs->buf, cap);
-    if (!nb) return 0;
+    if (!nb)
+        return 0;
     cs->buf = nb;
     uint8_t *nh = realloc(cs->have, cap / 8);
-    if (!nh) return 0; /* buf is larger than cap says; harmless */
+    if (!nh)
+        return 0; /* buf is larger than cap says; harmless */
     memset(nh + cs->cap / 8, 0, (cap - cs->cap) / 8);
     cs->have = nh;
     cs->cap = cap;
@@ -324,7 +338,8 @@ static void crypto_frame(struct crypto_stream *cs, int dir, uint64_t off, struct
         end = QUIC_CRYPTO_MAX;
     }
     /* From here on end <= QUIC_CRYPTO_MAX: offsets fit in 32 bits. */
-    if (data.n == 0 || end <= cs->next) return;
+    if (data.n == 0 || end <= cs->next)
+        return;
     if (off < cs->next) {
         span_skip(&data, (size_t)(cs->next - off));
         off = cs->next;
@@ -342,7 +357,8 @@ static void crypto_frame(struct crypto_stream *cs, int dir, uint64_t off, struct
     memcpy(cs->buf + off, data.p, data.n);
     for (uint32_t i = (uint32_t)off; i < (uint32_t)end; i++)
         bit_set(cs->have, i);
-    if (end > cs->hi) cs->hi = (uint32_t)end;
+    if (end > cs->hi)
+        cs->hi = (uint32_t)end;
 }
 
 /* ---- frames (RFC 9000 section 19) ---------------------------------------------- */
@@ -353,11 +369,13 @@ static int span_varint(struct span *s, uint64_t *v)
 {
     struct span t = *s;
     uint8_t b;
-    if (!span_u8(&t, &b)) return 0;
+    if (!span_u8(&t, &b))
+        return 0;
     size_t len = (size_t)1 << (b >> 6);
     uint64_t x = b & 0x3f;
     for (size_t i = 1; i < len; i++) {
-        if (!span_u8(&t, &b)) return 0;
+        if (!span_u8(&t, &b))
+            return 0;
         x = x << 8 | b;
     }
     *s = t;
@@ -369,7 +387,8 @@ static int skip_varints(struct span *s, int n)
 {
     uint64_t v;
     for (int i = 0; i < n; i++)
-        if (!span_varint(s, &v)) return 0;
+        if (!span_varint(s, &v))
+            return 0;
     return 1;
 }
 
@@ -380,9 +399,11 @@ static int skip_varints(struct span *s, int n)
 static int skip_ack(struct span *p, int ecn)
 {
     uint64_t ranges;
-    if (!skip_varints(p, 2) || !span_varint(p, &ranges) || !skip_varints(p, 1)) return 0;
+    if (!skip_varints(p, 2) || !span_varint(p, &ranges) || !skip_varints(p, 1))
+        return 0;
     for (uint64_t i = 0; i < ranges; i++)
-        if (!skip_varints(p, 2)) return 0;
+        if (!skip_varints(p, 2))
+            return 0;
     return !ecn || skip_varints(p, 3);
 }
 
@@ -415,21 +436,25 @@ static void ietf_frames(struct crypto_stream *cs, int dir, struct span p,
 {
     while (p.n > 0) {
         uint64_t type;
-        if (!span_varint(&p, &type)) return;
+        if (!span_varint(&p, &type))
+            return;
         switch (type) {
         case 0x00: /* PADDING */
         case 0x01: /* PING */
             break;
         case 0x02: /* ACK */
         case 0x03:
-            if (!skip_ack(&p, type == 0x03)) return;
+            if (!skip_ack(&p, type == 0x03))
+                return;
             break;
         case 0x06:
-            if (!take_crypto(&p, cs, dir, sink, ctx)) return;
+            if (!take_crypto(&p, cs, dir, sink, ctx))
+                return;
             break;
         case 0x1c: /* CONNECTION_CLOSE */
         case 0x1d:
-            if (!skip_close(&p, type == 0x1c)) return;
+            if (!skip_close(&p, type == 0x1c))
+                return;
             break;
         default:
             return;
@@ -468,20 +493,24 @@ static void gquic_frames(struct crypto_stream *cs, int dir, struct span p, size_
     uint16_t reason;
     while (span_u8(&p, &type)) {
         if ((type & 0xc0) == 0x40) {
-            if (!skip_gquic_ack(&p, type)) return;
+            if (!skip_gquic_ack(&p, type))
+                return;
             continue;
         }
         switch (type) {
         case 0x02: /* CONNECTION_CLOSE */
-            if (!span_skip(&p, 4) || !span_u16(&p, &reason) || !span_skip(&p, reason)) return;
+            if (!span_skip(&p, 4) || !span_u16(&p, &reason) || !span_skip(&p, reason))
+                return;
             break;
         case 0x06: /* STOP_WAITING */
-            if (!span_skip(&p, pn_len)) return;
+            if (!span_skip(&p, pn_len))
+                return;
             break;
         case 0x07: /* PING */
             break;
         case 0x08:
-            if (!take_crypto(&p, cs, dir, sink, ctx)) return;
+            if (!take_crypto(&p, cs, dir, sink, ctx))
+                return;
             break;
         default: /* PADDING (0x00) ends the packet; the rest is unknown */
             return;
@@ -511,26 +540,32 @@ static enum lh_result take_long_header(struct span *dg, struct long_header *h)
 {
     struct span s = *dg;
     uint64_t token_len, len;
-    if (!span_u8(&s, &h->first) || !(h->first & 0x80) || !span_u32(&s, &h->version)) return LH_BAD;
-    if (h->version == 0) return LH_VERSION_NEGOTIATION;
+    if (!span_u8(&s, &h->first) || !(h->first & 0x80) || !span_u32(&s, &h->version))
+        return LH_BAD;
+    if (h->version == 0)
+        return LH_VERSION_NEGOTIATION;
     h->qv = version_lookup(h->version);
-    if (!h->qv) return LH_UNKNOWN_VERSION;
+    if (!h->qv)
+        return LH_UNKNOWN_VERSION;
     if (!span_vec8(&s, &h->dcid) || h->dcid.n > CID_MAX || !span_vec8(&s, &h->scid) ||
         h->scid.n > CID_MAX)
         return LH_BAD;
     h->type = long_type(h->qv, h->first);
     if (h->type == PT_RETRY) {
         /* Token, then the 16-byte Retry Integrity Tag (section 17.2.5). */
-        if (s.n < TAG_LEN) return LH_BAD;
+        if (s.n < TAG_LEN)
+            return LH_BAD;
         span_sub(dg, dg->n, &h->pkt);
         return LH_OK;
     }
     if (h->type == PT_INITIAL &&
         (!span_varint(&s, &token_len) || token_len > s.n || !span_skip(&s, (size_t)token_len)))
         return LH_BAD;
-    if (!span_varint(&s, &len)) return LH_BAD;
+    if (!span_varint(&s, &len))
+        return LH_BAD;
     h->pn_offset = dg->n - s.n;
-    if (len > s.n) return LH_TRUNCATED;
+    if (len > s.n)
+        return LH_TRUNCATED;
     span_sub(dg, h->pn_offset + (size_t)len, &h->pkt);
     return LH_OK;
 }
@@ -544,7 +579,8 @@ int quic_looks_like_long_header(struct span p)
         !span_vec8(&p, &dcid) || !span_vec8(&p, &scid))
         return 0;
     /* Version Negotiation (section 17.2.1): a list of 32-bit versions. */
-    if (version == 0) return p.n >= 4 && p.n % 4 == 0;
+    if (version == 0)
+        return p.n >= 4 && p.n % 4 == 0;
     return (first & 0x40) && version_lookup(version) && dcid.n <= CID_MAX && scid.n <= CID_MAX;
 }
 
@@ -586,7 +622,8 @@ static uint64_t decode_pn(int64_t largest, uint64_t truncated, unsigned bits)
     uint64_t candidate = (expected & ~mask) | truncated;
     if (candidate + hwin <= expected && candidate < ((uint64_t)1 << 62) - win)
         return candidate + win;
-    if (candidate > expected + hwin && candidate >= win) return candidate - win;
+    if (candidate > expected + hwin && candidate >= win)
+        return candidate - win;
     return candidate;
 }
 
@@ -702,7 +739,8 @@ static int open_other_version(struct quic_state *qs, int dir, int side, const st
     uint8_t cid[CID_MAX];
     struct span c = span_make(cid, qs->cid_len);
     memcpy(cid, qs->cid, qs->cid_len);
-    if (!derive_and_open(h, c, side, qs->d[dir].largest_pn, &salt, k, o)) return 0;
+    if (!derive_and_open(h, c, side, qs->d[dir].largest_pn, &salt, k, o))
+        return 0;
     if (side == 0 && qs->vn_pending) {
         new_attempt(qs);
         qs->vn_pending = 0;
@@ -722,8 +760,10 @@ static int open_client_own_dcid(struct quic_state *qs, int dir, const struct lon
     struct quic_initial_keys k[2];
     const uint8_t *salt;
     /* With the kept DCID, the tries above already failed. */
-    if (same_cid(qs, h->dcid) || !derive_and_open(h, h->dcid, 0, -1, &salt, k, o)) return 0;
-    if (qs->have_keys && !qs->retry_pending) new_attempt(qs);
+    if (same_cid(qs, h->dcid) || !derive_and_open(h, h->dcid, 0, -1, &salt, k, o))
+        return 0;
+    if (qs->have_keys && !qs->retry_pending)
+        new_attempt(qs);
     qs->retry_pending = 0;
     qs->vn_pending = 0;
     qs->client_dir = (int8_t)dir;
@@ -743,8 +783,10 @@ static int open_initial(struct quic_state *qs, int dir, const struct long_header
                  (qs->have_keys && qs->key_version != h->version &&
                   open_other_version(qs, dir, side, h, o)) ||
                  (side == 0 && open_client_own_dcid(qs, dir, h, o));
-    if (!opened) return 0;
-    if ((int64_t)o->pn > qs->d[dir].largest_pn) qs->d[dir].largest_pn = (int64_t)o->pn;
+    if (!opened)
+        return 0;
+    if ((int64_t)o->pn > qs->d[dir].largest_pn)
+        qs->d[dir].largest_pn = (int64_t)o->pn;
     return 1;
 }
 
@@ -778,7 +820,8 @@ static void on_retry(struct quic_state *qs, int dir, const struct long_header *h
     if (qs->client_dir == dir || !derive_keys(h->qv, salt, h->scid, 0, &k[0]) ||
         !derive_keys(h->qv, salt, h->scid, 1, &k[1]))
         return;
-    if (qs->client_dir < 0) qs->client_dir = (int8_t)(dir ^ 1);
+    if (qs->client_dir < 0)
+        qs->client_dir = (int8_t)(dir ^ 1);
     set_keys(qs, h->version, salt, h->scid, k);
     qs->retry_pending = 1;
 }
@@ -792,13 +835,15 @@ void quic_datagram(struct quic_state *qs, int dir, struct span udp_payload, int6
     uint8_t first;
     int packets = 0;
     (void)now_us;
-    if (!qs || (dir != 0 && dir != 1)) return;
+    if (!qs || (dir != 0 && dir != 1))
+        return;
     while (span_peek_u8(&dg, 0, &first)) {
         struct long_header h;
         if (!(first & 0x80)) {
             /* A short header packet (section 17.3) can only come last;
              * zero bytes after the last long header are padding. */
-            if (first != 0 && qs->seen_long) qs->d[dir].short_seen = 1;
+            if (first != 0 && qs->seen_long)
+                qs->d[dir].short_seen = 1;
             return;
         }
         memset(&h, 0, sizeof(h));
@@ -821,7 +866,8 @@ void quic_datagram(struct quic_state *qs, int dir, struct span udp_payload, int6
         case LH_OK:
             break;
         }
-        if (packets++ > 0) quic_stats.coalesced++;
+        if (packets++ > 0)
+            quic_stats.coalesced++;
         qs->seen_long = 1;
         qs->version = h.version;
         if (h.type == PT_INITIAL)

@@ -26,8 +26,8 @@ struct session_stats session_stats;
 static uint64_t next_handshake_seq = 1;
 
 static const char *const settle_names[] = {
-    "established", "alert",   "next-hello", "closed",     "idle",
-    "evicted",     "end-of-input", "gave-up", "pseudo-tls",
+    "established", "alert",        "next-hello", "closed",     "idle",
+    "evicted",     "end-of-input", "gave-up",    "pseudo-tls",
 };
 
 const char *pseudo_tls_name(enum pseudo_tls p)
@@ -386,7 +386,8 @@ void session_data(struct tls_session *s, int dir, struct span data, int64_t now_
     if (s->mode[dir] == SESSION_MODE_STUN_TCP || s->mode[dir] == SESSION_MODE_RFC4571) {
         s->tls_seen = 1;
         feed_framed(s, dir, data);
-        if (!s->hs && !s->finished && ++s->segments > MAX_SEGMENTS_WITHOUT_HELLO + MAX_PLAINTEXT_SEGMENTS)
+        if (!s->hs && !s->finished &&
+            ++s->segments > MAX_SEGMENTS_WITHOUT_HELLO + MAX_PLAINTEXT_SEGMENTS)
             s->finished = 1;
         return;
     }

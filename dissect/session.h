@@ -62,14 +62,14 @@ struct tls_session {
     uint8_t transport;
     uint8_t has_vlan;
     uint16_t vlan;
-    uint8_t finished;   /* nothing more to learn from this connection */
-    uint8_t client_dir; /* of the open handshake */
+    uint8_t finished;    /* nothing more to learn from this connection */
+    uint8_t client_dir;  /* of the open handshake */
     uint8_t moved_on[2]; /* CCS or encrypted record since the last ServerHello */
     uint8_t fin[2];
-    uint8_t mode[2];      /* SESSION_MODE_* per direction */
-    uint8_t plain_seen;   /* plaintext came before TLS */
-    uint8_t initiator;    /* direction that sent the SYN, 0xff unknown */
-    uint8_t tls_seen;     /* bytes went to the TLS parser */
+    uint8_t mode[2];    /* SESSION_MODE_* per direction */
+    uint8_t plain_seen; /* plaintext came before TLS */
+    uint8_t initiator;  /* direction that sent the SYN, 0xff unknown */
+    uint8_t tls_seen;   /* bytes went to the TLS parser */
     uint8_t server_hello_seen;
     uint8_t plaintext_done, refusal_counted;
     int64_t plain_ts_us;  /* first plaintext byte */
@@ -82,9 +82,9 @@ struct tls_session {
     uint8_t in_dtls;         /* the bytes being parsed are DTLS */
     uint8_t cur_has_peer;
     struct endpoint cur_peer;
-    uint32_t segments;   /* data segments inspected */
+    uint32_t segments; /* data segments inspected */
     int64_t now_us;
-    void *flow_ctx;      /* handed back to the sink on settle */
+    void *flow_ctx;           /* handed back to the sink on settle */
     struct tls_handshake *hs; /* the open handshake, or NULL */
     struct tls_stream st[2];
     const struct dissect_sink *sink;

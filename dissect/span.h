@@ -24,7 +24,10 @@ static inline struct span span_make(const uint8_t *p, size_t n)
     return s;
 }
 
-static inline size_t span_len(const struct span *s) { return s->n; }
+static inline size_t span_len(const struct span *s)
+{
+    return s->n;
+}
 
 static inline int span_skip(struct span *s, size_t k)
 {
@@ -69,8 +72,7 @@ static inline int span_u32(struct span *s, uint32_t *v)
 {
     if (s->n < 4)
         return 0;
-    *v = ((uint32_t)s->p[0] << 24) | ((uint32_t)s->p[1] << 16) | ((uint32_t)s->p[2] << 8) |
-         s->p[3];
+    *v = ((uint32_t)s->p[0] << 24) | ((uint32_t)s->p[1] << 16) | ((uint32_t)s->p[2] << 8) | s->p[3];
     s->p += 4;
     s->n -= 4;
     return 1;

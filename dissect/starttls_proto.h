@@ -63,6 +63,9 @@ static inline int pt_reply_code(const char *p, size_t n)
 }
 
 /* Is this the last line of a reply ("250 ok", not "250-more")? */
-static inline int pt_reply_final(const char *p, size_t n) { return n == 3 || (n > 3 && p[3] != '-'); }
+static inline int pt_reply_final(const char *p, size_t n)
+{
+    return n == 3 || (n > 3 && p[3] != '-');
+}
 
 #endif

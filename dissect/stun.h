@@ -24,8 +24,8 @@ size_t stun_message_len(struct span p);
 struct stun_info {
     uint16_t type;
     uint8_t has_data, has_peer, has_channel;
-    uint16_t channel;   /* CHANNEL-NUMBER (ChannelBind) */
-    struct span data;   /* DATA attribute value */
+    uint16_t channel;     /* CHANNEL-NUMBER (ChannelBind) */
+    struct span data;     /* DATA attribute value */
     struct endpoint peer; /* XOR-PEER-ADDRESS */
 };
 

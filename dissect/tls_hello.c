@@ -114,8 +114,8 @@ static int parse_client_extension(uint16_t type, struct span ext, struct tls_cli
         return parse_client_alpn(ext, ch);
     case TLS_EXT_SUPPORTED_VERSIONS:
         ch->has_supported_versions = 1;
-        return span_vec8(&ext, &list) && read_u16_list(list, ch->versions, TLS_MAX_VERSIONS,
-                                                       &ch->n_versions, &ch->truncated);
+        return span_vec8(&ext, &list) &&
+               read_u16_list(list, ch->versions, TLS_MAX_VERSIONS, &ch->n_versions, &ch->truncated);
     case TLS_EXT_KEY_SHARE:
         return parse_client_key_share(ext, ch);
     case TLS_EXT_PRE_SHARED_KEY:
@@ -235,7 +235,10 @@ int tls_parse_server_hello(struct span body, struct tls_server_hello *sh)
     return TLS_PARSE_OK;
 }
 
-static int sslv2_version_ok(uint16_t v) { return v == 0x0002 || (v >= 0x0300 && v <= 0x0303); }
+static int sslv2_version_ok(uint16_t v)
+{
+    return v == 0x0002 || (v >= 0x0300 && v <= 0x0303);
+}
 
 size_t tls_sslv2_hello_record_len(struct span s)
 {
@@ -262,8 +265,8 @@ int tls_parse_sslv2_client_hello(struct span msg, struct tls_client_hello *ch)
     ch->sslv2_format = 1;
     if (!span_u8(&msg, &type) || type != TLS_HS_CLIENT_HELLO ||
         !span_u16(&msg, &ch->legacy_version) || !span_u16(&msg, &spec_len) ||
-        !span_u16(&msg, &sid_len) || !span_u16(&msg, &chal_len) || spec_len % 3 ||
-        sid_len > 32 || chal_len < 16 || chal_len > 32 || !span_sub(&msg, spec_len, &specs) ||
+        !span_u16(&msg, &sid_len) || !span_u16(&msg, &chal_len) || spec_len % 3 || sid_len > 32 ||
+        chal_len < 16 || chal_len > 32 || !span_sub(&msg, spec_len, &specs) ||
         !span_sub(&msg, sid_len, &sid) || !span_sub(&msg, chal_len, &chal))
         return TLS_PARSE_BAD;
     /* Only 3-byte specs with a zero first byte are TLS suites; the SSLv2-only
@@ -289,8 +292,7 @@ int tls_looks_like_record(struct span s)
 {
     uint8_t type, major, minor;
     uint16_t len;
-    if (!span_peek_u8(&s, 0, &type) || !span_peek_u8(&s, 1, &major) ||
-        !span_peek_u8(&s, 2, &minor))
+    if (!span_peek_u8(&s, 0, &type) || !span_peek_u8(&s, 1, &major) || !span_peek_u8(&s, 2, &minor))
         return 0;
     if (type < TLS_CT_CHANGE_CIPHER_SPEC || type > TLS_CT_APPLICATION_DATA || major != 3 ||
         minor > 4)

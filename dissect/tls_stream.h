@@ -67,7 +67,10 @@ void tls_stream_feed_handshake(struct tls_stream *ts, int dir, struct span data,
 
 /* Handshake records from here on are encrypted (after ChangeCipherSpec in
  * TLS <= 1.2; after the ServerHello for a TLS 1.3 server). */
-static inline void tls_stream_set_encrypted(struct tls_stream *ts) { ts->encrypted = 1; }
+static inline void tls_stream_set_encrypted(struct tls_stream *ts)
+{
+    ts->encrypted = 1;
+}
 
 void tls_stream_free(struct tls_stream *ts);
 

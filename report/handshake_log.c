@@ -300,7 +300,10 @@ static void write_line(struct hslog *l, const char *line, size_t len)
     l->st.written++;
 }
 
-static struct pending *slot(struct hslog *l, size_t i) { return &l->q[(l->q_head + i) % l->q_cap]; }
+static struct pending *slot(struct hslog *l, size_t i)
+{
+    return &l->q[(l->q_head + i) % l->q_cap];
+}
 
 static void begin_seq(struct hslog *l, uint64_t seq)
 {
@@ -324,7 +327,10 @@ static void begin_seq(struct hslog *l, uint64_t seq)
     p->settled = 0;
 }
 
-void hslog_begin(struct hslog *l, const struct tls_handshake *hs) { begin_seq(l, hs->seq); }
+void hslog_begin(struct hslog *l, const struct tls_handshake *hs)
+{
+    begin_seq(l, hs->seq);
+}
 
 /* Write settled lines from the head of the order. */
 static void drain(struct hslog *l)
@@ -458,4 +464,7 @@ int hslog_close(struct hslog *l, char *err, size_t errlen)
     return rc;
 }
 
-void hslog_get_stats(const struct hslog *l, struct hslog_stats *st) { *st = l->st; }
+void hslog_get_stats(const struct hslog *l, struct hslog_stats *st)
+{
+    *st = l->st;
+}

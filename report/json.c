@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-void json_init(struct json *j) { memset(j, 0, sizeof(*j)); }
+void json_init(struct json *j)
+{
+    memset(j, 0, sizeof(*j));
+}
 
 void json_free(struct json *j)
 {
@@ -51,7 +54,10 @@ void json_raw(struct json *j, const char *s, size_t n)
     j->p[j->len] = 0;
 }
 
-static void put_c(struct json *j, char c) { json_raw(j, &c, 1); }
+static void put_c(struct json *j, char c)
+{
+    json_raw(j, &c, 1);
+}
 
 /* Length of the valid UTF-8 sequence at s (RFC 3629), 0 if invalid. */
 static size_t utf8_seq_len(const unsigned char *s, size_t n)
@@ -161,10 +167,22 @@ static void close_container(struct json *j, char c)
         j->depth--;
 }
 
-void json_open_object(struct json *j, const char *key) { open_container(j, key, '{'); }
-void json_close_object(struct json *j) { close_container(j, '}'); }
-void json_open_array(struct json *j, const char *key) { open_container(j, key, '['); }
-void json_close_array(struct json *j) { close_container(j, ']'); }
+void json_open_object(struct json *j, const char *key)
+{
+    open_container(j, key, '{');
+}
+void json_close_object(struct json *j)
+{
+    close_container(j, '}');
+}
+void json_open_array(struct json *j, const char *key)
+{
+    open_container(j, key, '[');
+}
+void json_close_array(struct json *j)
+{
+    close_container(j, ']');
+}
 
 void json_string_n(struct json *j, const char *key, const char *s, size_t n)
 {

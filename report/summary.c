@@ -67,11 +67,14 @@ enum vbucket version_bucket(uint16_t v)
 }
 
 static const char *const vb_names[VB_COUNT] = {
-    "none", "SSL 2.0", "SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3",
-    "DTLS 1.0", "DTLS 1.2", "DTLS 1.3", "other",
+    "none",    "SSL 2.0",  "SSL 3.0",  "TLS 1.0",  "TLS 1.1", "TLS 1.2",
+    "TLS 1.3", "DTLS 1.0", "DTLS 1.2", "DTLS 1.3", "other",
 };
 
-const char *vbucket_name(enum vbucket b) { return b < VB_COUNT ? vb_names[b] : "?"; }
+const char *vbucket_name(enum vbucket b)
+{
+    return b < VB_COUNT ? vb_names[b] : "?";
+}
 
 /* TLS 1.1 or lower (DTLS 1.0 is TLS 1.1-based). */
 static int is_old(enum vbucket b)
@@ -108,7 +111,8 @@ static void service_key(const struct tls_handshake *hs, char *key, size_t len)
     format_ip(&hs->server, ip, sizeof(ip));
     snprintf(key, len, "%s%s%s:%u/%s %s", hs->server.family == ADDR_V6 ? "[" : "", ip,
              hs->server.family == ADDR_V6 ? "]" : "", hs->server.port,
-             hs->transport == TRANSPORT_UDP ? "udp" : "tcp", hs->protocol ? hs->protocol : "unknown");
+             hs->transport == TRANSPORT_UDP ? "udp" : "tcp",
+             hs->protocol ? hs->protocol : "unknown");
 }
 
 static const char *vname(uint16_t v, char *buf, size_t len)
@@ -190,7 +194,8 @@ void summary_add_plaintext(struct summary *s, const struct plaintext_record *pr)
 static void print_plaintext(const struct summary *s, FILE *out)
 {
     const struct tally *t = &s->plaintext;
-    fprintf(out, "Sessions that stayed in plaintext (mail, directory, file transfer): %" PRIu64 "\n",
+    fprintf(out,
+            "Sessions that stayed in plaintext (mail, directory, file transfer): %" PRIu64 "\n",
             s->plaintext_sessions);
     if (!t->count)
         return;
@@ -259,8 +264,8 @@ static void print_services(const struct summary *s, FILE *out)
         uint64_t rest = r->total - r->by_negotiated[VB_TLS13] - r->by_negotiated[VB_TLS12] -
                         r->by_negotiated[VB_TLS11] - r->by_negotiated[VB_TLS10];
         fprintf(out,
-                "  %-44s %8" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64
-                " %7" PRIu64 "  %" PRIu64 "\n",
+                "  %-44s %8" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64
+                "  %" PRIu64 "\n",
                 tally_key(t, ord[k]), r->total, r->by_negotiated[VB_TLS13],
                 r->by_negotiated[VB_TLS12], r->by_negotiated[VB_TLS11], r->by_negotiated[VB_TLS10],
                 rest, r->old_clients);
@@ -290,8 +295,8 @@ static void print_old_clients(const struct summary *s, FILE *out)
     for (size_t k = 0; k < t->count && k < SHOW_OLD_CLIENTS; k++) {
         const struct old_client_rec *r = tally_rec(t, ord[k]);
         const char *key = tally_key(t, ord[k]);
-        fprintf(out, "  %-70.*s %6" PRIu64 " %-9s %-9s  %s\n", (int)strcspn(key, "|"), key, r->count,
-                vname(r->max_offered, a, sizeof(a)), vname(r->negotiated, b, sizeof(b)),
+        fprintf(out, "  %-70.*s %6" PRIu64 " %-9s %-9s  %s\n", (int)strcspn(key, "|"), key,
+                r->count, vname(r->max_offered, a, sizeof(a)), vname(r->negotiated, b, sizeof(b)),
                 r->sni[0] ? r->sni : "-");
     }
     if (t->count > SHOW_OLD_CLIENTS)
@@ -305,34 +310,41 @@ static void print_old_clients(const struct summary *s, FILE *out)
 static void print_counters(const struct run_counters *c, FILE *out)
 {
     fprintf(out, "Capture:\n");
-    fprintf(out, "  files %" PRIu64 " (%" PRIu64 " failed), packets %" PRIu64 ", bytes %" PRIu64
-                 ", span %.3f s\n",
+    fprintf(out,
+            "  files %" PRIu64 " (%" PRIu64 " failed), packets %" PRIu64 ", bytes %" PRIu64
+            ", span %.3f s\n",
             c->files, c->files_failed, c->packets, c->bytes,
             c->last_ts > c->first_ts ? c->last_ts - c->first_ts : 0.0);
-    fprintf(out, "  tcp %" PRIu64 ", udp %" PRIu64 ", not IP %" PRIu64 ", other IP %" PRIu64
-                 ", IP fragments %" PRIu64 ", malformed %" PRIu64 ", cut before headers %" PRIu64
-                 ", truncated (caplen < len) %" PRIu64 "\n",
+    fprintf(out,
+            "  tcp %" PRIu64 ", udp %" PRIu64 ", not IP %" PRIu64 ", other IP %" PRIu64
+            ", IP fragments %" PRIu64 ", malformed %" PRIu64 ", cut before headers %" PRIu64
+            ", truncated (caplen < len) %" PRIu64 "\n",
             c->tcp_packets, c->udp_packets, c->not_ip, c->not_tcp_udp, c->fragments, c->malformed,
             c->short_headers, c->truncated_packets);
-    fprintf(out, "  flows %" PRIu64 " (peak %" PRIu64 " at once), expired %" PRIu64
-                 ", evicted at the cap %" PRIu64 "\n",
+    fprintf(out,
+            "  flows %" PRIu64 " (peak %" PRIu64 " at once), expired %" PRIu64
+            ", evicted at the cap %" PRIu64 "\n",
             c->flows_created, c->flows_peak, c->flows_expired, c->flows_evicted);
-    fprintf(out, "  hellos: client %" PRIu64 " (SSLv2 format %" PRIu64 "), server %" PRIu64
-                 ", unparsable %" PRIu64 ", oversize %" PRIu64 "\n",
+    fprintf(out,
+            "  hellos: client %" PRIu64 " (SSLv2 format %" PRIu64 "), server %" PRIu64
+            ", unparsable %" PRIu64 ", oversize %" PRIu64 "\n",
             c->client_hellos, c->sslv2_hellos, c->server_hellos, c->unparsable_hellos,
             c->oversize_hellos);
-    fprintf(out, "  reassembly: out of order %" PRIu64 ", retransmitted %" PRIu64
-                 ", gaps (given up) %" PRIu64 ", dropped at the bound %" PRIu64
-                 ", peak held %" PRIu64 " bytes\n",
+    fprintf(out,
+            "  reassembly: out of order %" PRIu64 ", retransmitted %" PRIu64
+            ", gaps (given up) %" PRIu64 ", dropped at the bound %" PRIu64 ", peak held %" PRIu64
+            " bytes\n",
             c->reasm_out_of_order, c->reasm_retransmitted, c->reasm_gaps, c->reasm_cap_hits,
             c->reasm_peak_bytes);
-    fprintf(out, "  records by record-layer version: SSL3 %" PRIu64 ", TLS1.0 %" PRIu64
-                 ", TLS1.1 %" PRIu64 ", TLS1.2 %" PRIu64 ", other %" PRIu64 "\n",
+    fprintf(out,
+            "  records by record-layer version: SSL3 %" PRIu64 ", TLS1.0 %" PRIu64
+            ", TLS1.1 %" PRIu64 ", TLS1.2 %" PRIu64 ", other %" PRIu64 "\n",
             c->records_by_version[0], c->records_by_version[1], c->records_by_version[2],
             c->records_by_version[3], c->records_by_version[4] + c->records_by_version[5]);
-    fprintf(out, "  DTLS: %" PRIu64 " records, %" PRIu64 " hellos reassembled, %" PRIu64
-                 " fragments dropped; QUIC: %" PRIu64 " Initials, %" PRIu64 " decrypted, %" PRIu64
-                 " failed, %" PRIu64 " of unknown versions, %" PRIu64 " version negotiation\n",
+    fprintf(out,
+            "  DTLS: %" PRIu64 " records, %" PRIu64 " hellos reassembled, %" PRIu64
+            " fragments dropped; QUIC: %" PRIu64 " Initials, %" PRIu64 " decrypted, %" PRIu64
+            " failed, %" PRIu64 " of unknown versions, %" PRIu64 " version negotiation\n",
             c->dtls_records, c->dtls_reassembled, c->dtls_dropped, c->quic_initials,
             c->quic_decrypted, c->quic_failed, c->quic_unknown_version, c->quic_vn);
     fprintf(out, "  STARTTLS: %" PRIu64 " upgrades, %" PRIu64 " refused by the server\n",

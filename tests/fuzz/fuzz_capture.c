@@ -12,7 +12,10 @@
 
 static struct engine *engine;
 
-static void cleanup(void) { engine_free(engine); }
+static void cleanup(void)
+{
+    engine_free(engine);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

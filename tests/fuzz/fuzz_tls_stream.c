@@ -5,9 +5,18 @@
 
 #include "dissect/session.h"
 
-static void on_begin(void *ctx, struct tls_handshake *hs) { (void)ctx, (void)hs; }
-static void on_settle(void *ctx, struct tls_handshake *hs, void *f) { (void)ctx, (void)hs, (void)f; }
-static void on_plain(void *ctx, struct plaintext_record *p, void *f) { (void)ctx, (void)p, (void)f; }
+static void on_begin(void *ctx, struct tls_handshake *hs)
+{
+    (void)ctx, (void)hs;
+}
+static void on_settle(void *ctx, struct tls_handshake *hs, void *f)
+{
+    (void)ctx, (void)hs, (void)f;
+}
+static void on_plain(void *ctx, struct plaintext_record *p, void *f)
+{
+    (void)ctx, (void)p, (void)f;
+}
 static const struct dissect_sink sink = {on_begin, on_settle, on_plain, NULL};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

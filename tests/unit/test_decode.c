@@ -100,7 +100,8 @@ static void every_prefix(int lt, const struct tu_bytes *f, size_t hdr, uint32_t 
                 fail_msg("cut at %zu of %zu (headers %zu): %s", k, f->n, hdr,
                          decode_result_name(r));
         } else {
-            if (r != DECODE_OK) fail_msg("cut at %zu of %zu: %s", k, f->n, decode_result_name(r));
+            if (r != DECODE_OK)
+                fail_msg("cut at %zu of %zu: %s", k, f->n, decode_result_name(r));
             assert_int_equal(pv.payload_wire, payload_wire);
             assert_int_equal(pv.payload_len, k - hdr < payload_wire ? k - hdr : payload_wire);
         }

@@ -354,7 +354,8 @@ static void on_handshake(void *ctx, int dir, uint8_t type, struct span body)
     r->hs_body[r->n_hs].n = body.n;
     r->hs_body[r->n_hs].p = malloc(body.n ? body.n : 1);
     assert_non_null(r->hs_body[r->n_hs].p);
-    if (body.n) memcpy(r->hs_body[r->n_hs].p, body.p, body.n);
+    if (body.n)
+        memcpy(r->hs_body[r->n_hs].p, body.p, body.n);
     r->n_hs++;
 }
 
@@ -404,7 +405,8 @@ static void feed_bytes(struct dtls_state *ds, struct recorder *r, int dir, const
 {
     uint8_t *copy = malloc(n ? n : 1);
     assert_non_null(copy);
-    if (n) memcpy(copy, p, n);
+    if (n)
+        memcpy(copy, p, n);
     dtls_datagram(ds, dir, span_make(copy, n), &sink, r);
     free(copy);
 }
@@ -867,7 +869,8 @@ static size_t put_fragment(uint8_t *out, uint8_t type, uint16_t seq, const uint8
     *p++ = (uint8_t)(len >> 16);
     *p++ = (uint8_t)(len >> 8);
     *p++ = (uint8_t)len;
-    if (len) memcpy(p, body + off, len);
+    if (len)
+        memcpy(p, body + off, len);
     return (size_t)(p - out) + len;
 }
 

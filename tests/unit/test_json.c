@@ -23,7 +23,8 @@ static void jp_ws(struct jp *s)
 static int jp_lit(struct jp *s, const char *lit)
 {
     size_t n = strlen(lit);
-    if ((size_t)(s->end - s->p) < n || memcmp(s->p, lit, n) != 0) return 0;
+    if ((size_t)(s->end - s->p) < n || memcmp(s->p, lit, n) != 0)
+        return 0;
     s->p += n;
     return 1;
 }
@@ -32,10 +33,12 @@ static int jp_utf8(struct jp *s)
 {
     unsigned char c = *s->p;
     int k = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
-    if (c >= 0xf5 || k == 0 || s->end - s->p < k) return 0;
+    if (c >= 0xf5 || k == 0 || s->end - s->p < k)
+        return 0;
     uint32_t cp = c & (0x7f >> k);
     for (int i = 1; i < k; i++) {
-        if ((s->p[i] & 0xc0) != 0x80) return 0;
+        if ((s->p[i] & 0xc0) != 0x80)
+            return 0;
         cp = cp << 6 | (s->p[i] & 0x3f);
     }
     if ((k == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
@@ -47,16 +50,20 @@ static int jp_utf8(struct jp *s)
 
 static int jp_string(struct jp *s)
 {
-    if (!jp_lit(s, "\"")) return 0;
+    if (!jp_lit(s, "\""))
+        return 0;
     while (s->p < s->end && *s->p != '"') {
         unsigned char c = *s->p;
-        if (c < 0x20) return 0;
+        if (c < 0x20)
+            return 0;
         if (c == '\\') {
             s->p++;
-            if (s->p >= s->end) return 0;
+            if (s->p >= s->end)
+                return 0;
             if (*s->p == 'u') {
                 for (int i = 1; i <= 4; i++)
-                    if (s->p + i >= s->end || tu_hexval((char)s->p[i]) < 0) return 0;
+                    if (s->p + i >= s->end || tu_hexval((char)s->p[i]) < 0)
+                        return 0;
                 s->p += 5;
             } else if (strchr("\"\\/bfnrt", *s->p) && *s->p) {
                 s->p++;
@@ -75,7 +82,8 @@ static int jp_string(struct jp *s)
 static int jp_number(struct jp *s)
 {
     const unsigned char *b = s->p;
-    if (s->p < s->end && *s->p == '-') s->p++;
+    if (s->p < s->end && *s->p == '-')
+        s->p++;
     if (s->p < s->end && *s->p == '0')
         s->p++;
     else if (s->p < s->end && *s->p >= '1' && *s->p <= '9')
@@ -85,14 +93,17 @@ static int jp_number(struct jp *s)
         return 0;
     if (s->p < s->end && *s->p == '.') {
         s->p++;
-        if (s->p >= s->end || *s->p < '0' || *s->p > '9') return 0;
+        if (s->p >= s->end || *s->p < '0' || *s->p > '9')
+            return 0;
         while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
             s->p++;
     }
     if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
         s->p++;
-        if (s->p < s->end && (*s->p == '+' || *s->p == '-')) s->p++;
-        if (s->p >= s->end || *s->p < '0' || *s->p > '9') return 0;
+        if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+            s->p++;
+        if (s->p >= s->end || *s->p < '0' || *s->p > '9')
+            return 0;
         while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
             s->p++;
     }
@@ -101,7 +112,8 @@ static int jp_number(struct jp *s)
 
 static int jp_container(struct jp *s, int depth, char open, char close)
 {
-    if (depth > 64 || !jp_lit(s, (char[]){open, 0})) return 0;
+    if (depth > 64 || !jp_lit(s, (char[]){open, 0}))
+        return 0;
     jp_ws(s);
     if (s->p < s->end && *s->p == close) {
         s->p++;
@@ -110,13 +122,17 @@ static int jp_container(struct jp *s, int depth, char open, char close)
     for (;;) {
         jp_ws(s);
         if (open == '{') {
-            if (!jp_string(s)) return 0;
+            if (!jp_string(s))
+                return 0;
             jp_ws(s);
-            if (!jp_lit(s, ":")) return 0;
+            if (!jp_lit(s, ":"))
+                return 0;
         }
-        if (!jp_value(s, depth + 1)) return 0;
+        if (!jp_value(s, depth + 1))
+            return 0;
         jp_ws(s);
-        if (jp_lit(s, ",")) continue;
+        if (jp_lit(s, ","))
+            continue;
         return jp_lit(s, (char[]){close, 0});
     }
 }
@@ -124,7 +140,8 @@ static int jp_container(struct jp *s, int depth, char open, char close)
 static int jp_value(struct jp *s, int depth)
 {
     jp_ws(s);
-    if (s->p >= s->end) return 0;
+    if (s->p >= s->end)
+        return 0;
     switch (*s->p) {
     case '{':
         return jp_container(s, depth, '{', '}');
@@ -147,7 +164,8 @@ static int jp_value(struct jp *s, int depth)
 static int json_valid(const char *text, size_t n)
 {
     struct jp s = {(const unsigned char *)text, (const unsigned char *)text + n};
-    if (!jp_value(&s, 0)) return 0;
+    if (!jp_value(&s, 0))
+        return 0;
     jp_ws(&s);
     return s.p == s.end;
 }
@@ -163,7 +181,8 @@ static void test_checker_itself(void **state)
     for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
         assert_true(json_valid(good[i], strlen(good[i])));
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
-        if (json_valid(bad[i], strlen(bad[i]))) fail_msg("checker accepted %s", bad[i]);
+        if (json_valid(bad[i], strlen(bad[i])))
+            fail_msg("checker accepted %s", bad[i]);
 }
 
 /* ---- the writer -------------------------------------------------------------- */
@@ -179,7 +198,8 @@ static void assert_string_json(const char *s, size_t n, const char *want)
     assert_false(j.failed);
     assert_string_equal(j.p, want);
     assert_int_equal(j.len, strlen(want));
-    if (!json_valid(j.p, j.len)) fail_msg("not valid JSON: %s", j.p);
+    if (!json_valid(j.p, j.len))
+        fail_msg("not valid JSON: %s", j.p);
     json_free(&j);
 }
 #define STR_JSON(lit, want) assert_string_json(lit, sizeof(lit) - 1, want)
@@ -300,17 +320,20 @@ static void format_one(const char *capture, size_t which, struct json *j)
     json_init(j);
     handshake_to_json(&got.hs[which], j);
     assert_false(j->failed);
-    if (!json_valid(j->p, j->len)) fail_msg("%s: not valid JSON: %s", capture, j->p);
+    if (!json_valid(j->p, j->len))
+        fail_msg("%s: not valid JSON: %s", capture, j->p);
 }
 
 static void assert_has(const struct json *j, const char *needle)
 {
-    if (!strstr(j->p, needle)) fail_msg("missing %s in %s", needle, j->p);
+    if (!strstr(j->p, needle))
+        fail_msg("missing %s in %s", needle, j->p);
 }
 
 static void assert_lacks(const struct json *j, const char *needle)
 {
-    if (strstr(j->p, needle)) fail_msg("unexpected %s in %s", needle, j->p);
+    if (strstr(j->p, needle))
+        fail_msg("unexpected %s in %s", needle, j->p);
 }
 
 static void test_handshake_tls1_2(void **state)
@@ -410,7 +433,8 @@ static void test_handshake_edge_fields(void **state)
     hs.ch.sni_len = sizeof(sni) - 1;
     json_init(&j);
     handshake_to_json(&hs, &j);
-    if (!json_valid(j.p, j.len)) fail_msg("not valid JSON: %s", j.p);
+    if (!json_valid(j.p, j.len))
+        fail_msg("not valid JSON: %s", j.p);
     assert_has(&j, "\"vlan\":{\"id\":\"100\"}");
     assert_has(&j, "\"cipher\":\"0xC0FF\"");
     assert_has(&j, "\"server_name\":\"a\\\"b\\\\c\\u0001\\u00ff\xc3\xa9\"");

@@ -146,7 +146,8 @@ static void on_handshake(void *ctx, int dir, uint8_t type, struct span body)
     r->type[r->n] = type;
     r->body[r->n].p = malloc(body.n ? body.n : 1);
     assert_non_null(r->body[r->n].p);
-    if (body.n) memcpy(r->body[r->n].p, body.p, body.n);
+    if (body.n)
+        memcpy(r->body[r->n].p, body.p, body.n);
     r->body[r->n].n = body.n;
     r->n++;
 }
@@ -902,7 +903,8 @@ static void test_random_garbage(void **state)
             dg[5] %= 24;
         }
         struct recorder r = {0};
-        if (iter % 500 == 0) quic_datagram(qs, 0, tu_span(&c), 0, &rec_sink, &r);
+        if (iter % 500 == 0)
+            quic_datagram(qs, 0, tu_span(&c), 0, &rec_sink, &r);
         quic_datagram(qs, iter & 1, span_make(dg, n), 0, &rec_sink, &r);
         rec_free(&r);
     }
@@ -933,7 +935,8 @@ static void on_capture_handshake(void *ctx, int dir, uint8_t type, struct span b
             memcpy(cr->sni, ch.sni, sizeof(cr->sni));
     } else {
         cr->server_hellos++;
-        if (tls_parse_server_hello(body, &sh) != TLS_PARSE_OK) cr->unparsable++;
+        if (tls_parse_server_hello(body, &sh) != TLS_PARSE_OK)
+            cr->unparsable++;
     }
 }
 
@@ -949,7 +952,8 @@ static int run_corpus_capture(const char *name, struct capture_result *cr)
     int nflows = 0;
     snprintf(rel, sizeof(rel), "../shared/corpus/ndpi/%s", name);
     memset(cr, 0, sizeof(*cr));
-    if (!tu_find(rel, path, sizeof(path))) return 0;
+    if (!tu_find(rel, path, sizeof(path)))
+        return 0;
     tu_pcap_load(rel, &pc);
     for (size_t i = 0; i < pc.n; i++) {
         struct packet_view pv;
@@ -961,14 +965,16 @@ static int run_corpus_capture(const char *name, struct capture_result *cr)
         struct span pl = span_make(pv.payload, pv.payload_len);
         int f, dir = 0;
         for (f = 0; f < nflows; f++) {
-            if (tu_endpoint_eq(&ep[f][0], &pv.src) && tu_endpoint_eq(&ep[f][1], &pv.dst)) break;
+            if (tu_endpoint_eq(&ep[f][0], &pv.src) && tu_endpoint_eq(&ep[f][1], &pv.dst))
+                break;
             if (tu_endpoint_eq(&ep[f][1], &pv.src) && tu_endpoint_eq(&ep[f][0], &pv.dst)) {
                 dir = 1;
                 break;
             }
         }
         if (f == nflows) {
-            if (!quic_looks_like_long_header(pl)) continue;
+            if (!quic_looks_like_long_header(pl))
+                continue;
             assert_true(nflows < MAX_FLOWS);
             ep[f][0] = pv.src;
             ep[f][1] = pv.dst;

@@ -178,13 +178,16 @@ static void test_all_orders_with_a_duplicate(void **state)
                 for (int pos = 0; pos <= 3; pos++) {
                     int order[4], k = 0;
                     for (int i = 0; i < 3; i++) {
-                        if (i == pos) order[k++] = dup;
+                        if (i == pos)
+                            order[k++] = dup;
                         order[k++] = perm[p][i];
                     }
-                    if (pos == 3) order[k++] = dup;
+                    if (pos == 3)
+                        order[k++] = dup;
                     memset(&r, 0, sizeof(r));
                     memset(&c, 0, sizeof(c));
-                    if (with_syn) syn(&r, &c, 0, SPLIT_ISN);
+                    if (with_syn)
+                        syn(&r, &c, 0, SPLIT_ISN);
                     for (int i = 0; i < 4; i++)
                         seg(&r, &c, order[i]);
                     if (c.n[0] != hello.n || memcmp(c.got[0], hello.p, hello.n) != 0)

@@ -71,7 +71,8 @@ static struct tu_bytes copy_span(struct span s)
 {
     struct tu_bytes b = {malloc(s.n ? s.n : 1), s.n};
     assert_non_null(b.p);
-    if (s.n) memcpy(b.p, s.p, s.n);
+    if (s.n)
+        memcpy(b.p, s.p, s.n);
     return b;
 }
 
@@ -88,7 +89,8 @@ static void on_sslv2(void *ctx, int dir, struct span msg)
 {
     struct recorder *r = ctx;
     assert_int_equal(dir, 1);
-    if (r->n_v2++ == 0) r->v2 = copy_span(msg);
+    if (r->n_v2++ == 0)
+        r->v2 = copy_span(msg);
 }
 
 static void on_record(void *ctx, int dir, uint8_t type, uint16_t version, uint16_t len)
@@ -101,7 +103,8 @@ static void on_record(void *ctx, int dir, uint8_t type, uint16_t version, uint16
         r->rec_len[r->n_rec] = len;
     }
     r->n_rec++;
-    if (type == TLS_CT_CHANGE_CIPHER_SPEC && r->ts) tls_stream_set_encrypted(r->ts);
+    if (type == TLS_CT_CHANGE_CIPHER_SPEC && r->ts)
+        tls_stream_set_encrypted(r->ts);
 }
 
 static void on_alert(void *ctx, int dir, uint8_t level, uint8_t desc)
@@ -119,7 +122,8 @@ static void recorder_reset(struct recorder *r, struct tls_stream *ts)
 {
     for (int i = 0; i < r->n_hs; i++)
         tu_bytes_free(&r->hs_body[i]);
-    if (r->n_v2) tu_bytes_free(&r->v2);
+    if (r->n_v2)
+        tu_bytes_free(&r->v2);
     memset(r, 0, sizeof(*r));
     tls_stream_free(ts);
     memset(ts, 0, sizeof(*ts));

@@ -42,9 +42,12 @@ struct tu_bytes {
 
 static inline int tu_hexval(char c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
     return -1;
 }
 
@@ -59,7 +62,8 @@ static inline struct tu_bytes tu_hex(const char *hex)
     assert_non_null(b.p);
     int hi = -1;
     for (const char *c = hex; *c; c++) {
-        if (*c == ' ' || *c == '\n' || *c == '\t') continue;
+        if (*c == ' ' || *c == '\n' || *c == '\t')
+            continue;
         int v = tu_hexval(*c);
         assert_true(v >= 0);
         if (hi < 0) {
@@ -119,9 +123,11 @@ static inline int tu_find(const char *rel, char *out, size_t outlen)
 {
     const char *roots[] = {getenv("TLSMON_ROOT"), ".", "..", "../.."};
     for (size_t i = 0; i < sizeof(roots) / sizeof(*roots); i++) {
-        if (!roots[i]) continue;
+        if (!roots[i])
+            continue;
         snprintf(out, outlen, "%s/%s", roots[i], rel);
-        if (access(out, R_OK) == 0) return 1;
+        if (access(out, R_OK) == 0)
+            return 1;
     }
     return 0;
 }
@@ -133,7 +139,8 @@ static inline void tu_pcap_load(const char *rel, struct tu_pcap *pc)
     if (!tu_find(rel, path, sizeof(path)))
         fail_msg("capture %s not found (run from the repository root)", rel);
     pcap_t *p = pcap_open_offline(path, err);
-    if (!p) fail_msg("%s: %s", path, err);
+    if (!p)
+        fail_msg("%s: %s", path, err);
     memset(pc, 0, sizeof(*pc));
     pc->linktype = pcap_datalink(p);
     size_t cap = 0;
@@ -250,7 +257,8 @@ static inline void tu_run_capture(const char *rel, int only_src_port, struct tu_
         pv.ts_us = pc.f[i].ts_us;
         int c, dir = 0;
         for (c = 0; c < nconn; c++) {
-            if (tu_endpoint_eq(&s[c].ep[0], &pv.src) && tu_endpoint_eq(&s[c].ep[1], &pv.dst)) break;
+            if (tu_endpoint_eq(&s[c].ep[0], &pv.src) && tu_endpoint_eq(&s[c].ep[1], &pv.dst))
+                break;
             if (tu_endpoint_eq(&s[c].ep[1], &pv.src) && tu_endpoint_eq(&s[c].ep[0], &pv.dst)) {
                 dir = 1;
                 break;
@@ -261,7 +269,8 @@ static inline void tu_run_capture(const char *rel, int only_src_port, struct tu_
             session_init(&s[nconn++], &pv.src, &pv.dst, TRANSPORT_TCP, &sink,
                          (void *)(uintptr_t)(c + 1));
         }
-        if (only_src_port && pv.src.port != only_src_port) continue;
+        if (only_src_port && pv.src.port != only_src_port)
+            continue;
         if (pv.payload_len)
             session_data(&s[c], dir, span_make(pv.payload, pv.payload_len), pv.ts_us);
         if (pv.tcp_flags & TCPF_RST)

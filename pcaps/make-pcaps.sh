@@ -12,13 +12,13 @@
 # Usage: pcaps/make-pcaps.sh [--no-check] [--out DIR]
 #   --no-check  do not verify the captures with tshark, do not run the oracle
 #   --out DIR   write captures/README/expected to DIR (default: this script's dir)
-# Environment: ORACLE=/path/to/oracle (default /work/shared/tools/oracle)
+# Environment: ORACLE=/path/to/oracle (default ../shared/tools/oracle beside the repo)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=$here
 check=1
-oracle=${ORACLE:-/work/shared/tools/oracle}
+oracle=${ORACLE:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../../shared/tools/oracle}
 
 while (($#)); do
 	case $1 in

@@ -13,7 +13,7 @@
 # Usage: pcaps/mail/check-mail-pcaps.sh [--out DIR] [--strict]
 #   --out DIR  the captures' directory (default: this script's dir)
 #   --strict   exit 3 when tlsmon disagrees (default: report, exit 0)
-# Environment: ORACLE (default /work/shared/tools/oracle),
+# Environment: ORACLE (default ../shared/tools/oracle beside the repo),
 #              TLSMON (default ../../tlsmon relative to this script)
 # Exit: 0 ok (or disagreements without --strict); 1 a capture check failed
 #       or a tool is missing; 3 disagreements with --strict.
@@ -22,7 +22,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=$here
 strict=0
-oracle=${ORACLE:-/work/shared/tools/oracle}
+oracle=${ORACLE:-$here/../../../shared/tools/oracle}
 tlsmon=${TLSMON:-$(cd "$here/../.." && pwd)/tlsmon}
 
 while (($#)); do

@@ -16,7 +16,7 @@
 # Usage: pcaps/mail/make-mail-pcaps.sh [--no-check] [--out DIR]
 #   --no-check  captures and README only: do not run check-mail-pcaps.sh
 #   --out DIR   write captures/expected to DIR (default: this script's dir)
-# Environment: ORACLE (default /work/shared/tools/oracle),
+# Environment: ORACLE (default ../shared/tools/oracle beside the repo),
 #              TLSMON (default ../../tlsmon relative to this script),
 #              KEEP_WORK=1 keeps the temp dir (server/client logs) for debugging
 # Exit: 0 captures made (tlsmon disagreements are REPORTED, not fatal);
@@ -27,7 +27,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=$here
 check=1
-oracle=${ORACLE:-/work/shared/tools/oracle}
+oracle=${ORACLE:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../../../shared/tools/oracle}
 tlsmon=${TLSMON:-$(cd "$here/../.." && pwd)/tlsmon}
 
 while (($#)); do

@@ -2,7 +2,7 @@
 # Runs ./tlsmon-asan (ASan + UBSan, -fno-sanitize-recover=all) over every file of the nDPI
 # corpus, one process per file, 2 at a time (`make asan-corpus`).
 #
-#   tests/e2e/asan-corpus.sh [-v] [DIR]     DIR defaults to /work/shared/corpus/ndpi
+#   tests/e2e/asan-corpus.sh [-v] [DIR]     DIR defaults to ../shared/corpus/ndpi
 #
 # For each FILE: tlsmon-asan -q -r FILE --log OUT (OUT in a temp dir; the corpus stays
 # untouched), with ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 and
@@ -44,7 +44,7 @@ if [ "${1:-}" = "-v" ]; then
   verbose=1
   shift
 fi
-corpus=${1:-/work/shared/corpus/ndpi}
+corpus=${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/../shared/corpus/ndpi}
 export TLSMON_ASAN=${TLSMON_ASAN:-./tlsmon-asan}
 export TIMEOUT=${TIMEOUT:-300}
 JOBS=${JOBS:-2}

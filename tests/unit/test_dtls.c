@@ -8,7 +8,7 @@
 #include "dissect/tls.h"
 
 /* Each FX_ below is one UDP payload exactly as captured (hex), with the
- * capture (under /work/shared/corpus/ndpi) and frame it came from. */
+ * capture (under ../shared/corpus/ndpi) and frame it came from. */
 
 /* corpus/ndpi/dtls.pcap frame 1: ClientHello (record DTLS 1.0, client_version DTLS 1.2), one
  * record; UDP payload, 155 bytes. */

@@ -1,6 +1,6 @@
 /* test_json.c: the JSON writer (report/json.c) and the handshake line
  * (report/handshake_log.c handshake_to_json) against the contract,
- * /work/shared/spec/handshake-log.md. */
+ * ../shared/spec/handshake-log.md. */
 #include "testutil.h"
 
 #include "report/handshake_log.h"

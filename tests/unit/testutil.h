@@ -290,7 +290,7 @@ static inline void tu_run_capture(const char *rel, int only_src_port, struct tu_
  * the 4-byte handshake header, then the hello body (FX_SSLV2_CH: one
  * SSLv2-format record, 2-byte header then the message). Captures under pcaps/
  * were made by pcaps/make-pcaps.sh (OpenSSL 3 s_server/s_client, curl);
- * corpus/ndpi/ is /work/shared/corpus/ndpi (nDPI's regression captures). */
+ * corpus/ndpi/ is ../shared/corpus/ndpi beside the repository (nDPI's regression captures). */
 
 /* pcaps/tls1_0.pcap frame 4: ClientHello record (openssl s_client -tls1), 124 bytes. */
 #define FX_TLS10_CH                                                                                \

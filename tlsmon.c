@@ -108,7 +108,7 @@ static int read_input(struct engine *e, const char *path, const char *filter)
             if (!source_looks_like_capture(*p)) {
                 /* One line per directory, naming the first few. */
                 size_t used = strlen(names);
-                if (skipped++ < 8 && used + strlen(*p) + 3 < sizeof(names))
+                if (skipped++ < 3 && used + strlen(*p) + 3 < sizeof(names))
                     snprintf(names + used, sizeof(names) - used, "%s%s", used ? ", " : "", *p);
                 continue;
             }
@@ -120,7 +120,7 @@ static int read_input(struct engine *e, const char *path, const char *filter)
         if (skipped)
             fprintf(stderr, "tlsmon: %s: skipped %d file%s that %s not pcap or pcapng: %s%s\n",
                     path, skipped, skipped == 1 ? "" : "s", skipped == 1 ? "is" : "are", names,
-                    skipped > 8 ? ", ..." : "");
+                    skipped > 3 ? ", ..." : "");
         if (captures == 0) {
             fprintf(stderr, "tlsmon: %s: no pcap or pcapng captures in this directory\n", path);
             rc = EXIT_INPUT;

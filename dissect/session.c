@@ -488,6 +488,8 @@ static void demux_datagram(struct tls_session *s, int dir, struct span p, uint8_
             return;
         if (si.type == STUN_CHANNEL_BIND_REQUEST && si.has_channel && si.has_peer)
             turn_bind(s, si.channel, &si.peer);
+        if (si.type == STUN_CONNECTION_BIND_SUCCESS && depth == 0)
+            s->data_connection = 1;
         if ((si.type == STUN_SEND_INDICATION || si.type == STUN_DATA_INDICATION) && si.has_data)
             demux_datagram(s, dir, si.data, ENCAP_TURN_INDICATION, si.has_peer ? &si.peer : NULL,
                            depth + 1);
@@ -504,6 +506,20 @@ static void demux_datagram(struct tls_session *s, int dir, struct span p, uint8_
     default:
         break;
     }
+}
+
+/* RFC 6062 section 4.3: after a successful ConnectionBind the TCP
+ * connection carries the peer's bytes unframed. Detection starts over there
+ * (a TLS hello then counts as after a plaintext phase). */
+static void start_data_connection(struct tls_session *s, int dir, struct span rest)
+{
+    s->data_connection = 0;
+    s->mode[0] = s->mode[1] = SESSION_MODE_UNDECIDED;
+    s->plain_seen = 1;
+    if (s->turn)
+        s->turn->len[0] = s->turn->len[1] = 0;
+    if (rest.n)
+        session_data(s, dir, rest, s->now_us);
 }
 
 /* Length of the next whole frame of a framed TCP stream, or 0. */
@@ -537,14 +553,18 @@ static void feed_framed(struct tls_session *s, int dir, struct span data)
     if (!t)
         return;
     uint8_t encap = s->mode[dir] == SESSION_MODE_RFC4571 ? ENCAP_RFC4571 : 0;
+    struct span frame;
+    size_t n;
     if (t->len[dir] == 0) {
-        struct span frame;
-        size_t n;
         while ((n = next_frame(s, data, &frame)) != 0) {
-            demux_datagram(s, dir, frame, encap, NULL, encap ? 0 : 0);
+            demux_datagram(s, dir, frame, encap, NULL, 0);
             span_skip(&data, n);
             if (s->finished)
                 return;
+            if (s->data_connection) {
+                start_data_connection(s, dir, data);
+                return;
+            }
         }
         if (data.n == 0)
             return;
@@ -556,15 +576,21 @@ static void feed_framed(struct tls_session *s, int dir, struct span data)
     }
     if (!t->buf[dir] && !(t->buf[dir] = malloc(TURN_FRAME_MAX)))
         return;
-    memcpy(t->buf[dir] + t->len[dir], data.p, data.n);
+    memmove(t->buf[dir] + t->len[dir], data.p, data.n);
     t->len[dir] += (uint32_t)data.n;
-    struct span rest = span_make(t->buf[dir], t->len[dir]), frame;
-    size_t n;
+    struct span rest = span_make(t->buf[dir], t->len[dir]);
     while ((n = next_frame(s, rest, &frame)) != 0) {
         demux_datagram(s, dir, frame, encap, NULL, 0);
         span_skip(&rest, n);
         if (s->finished)
             return;
+        if (s->data_connection) {
+            /* The rest is raw bytes; they are handed on from the buffer
+             * (which is only ever written with memmove below). */
+            memmove(t->buf[dir], rest.p, rest.n);
+            start_data_connection(s, dir, span_make(t->buf[dir], rest.n));
+            return;
+        }
     }
     memmove(t->buf[dir], rest.p, rest.n);
     t->len[dir] = (uint32_t)rest.n;

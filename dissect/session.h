@@ -80,6 +80,7 @@ struct tls_session {
     struct turn_state *turn; /* TURN bindings and TCP frame buffers */
     uint8_t cur_encap;       /* encapsulation of the bytes being parsed */
     uint8_t in_dtls;         /* the bytes being parsed are DTLS */
+    uint8_t data_connection; /* RFC 6062: ConnectionBind succeeded, raw bytes follow */
     uint8_t cur_has_peer;
     struct endpoint cur_peer;
     uint32_t segments; /* data segments inspected */

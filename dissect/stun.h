@@ -33,6 +33,7 @@ enum {
     STUN_SEND_INDICATION = 0x0016,
     STUN_DATA_INDICATION = 0x0017,
     STUN_CHANNEL_BIND_REQUEST = 0x0009,
+    STUN_CONNECTION_BIND_SUCCESS = 0x010B, /* RFC 6062 section 4.3 */
 };
 
 /* Parse one whole STUN message (as measured by stun_message_len). */

@@ -193,10 +193,16 @@ static void tcp_packet(struct engine *e, struct flow *f, int dir, const struct p
     struct flow_state *fs = f->user;
     if (!fs)
         return;
-    if (fs->cls.done == 0)
-        classify_packet(e->classifier, &fs->cls, pv);
     struct deliver_ctx dc = {fs, pv->ts_us};
     tcp_reasm_segment(&fs->reasm, dir, pv, &reasm_ops, &dc);
+    if (!fs->cls.done) {
+        /* TLS from the first byte: tlsmon reads it; nDPI would only parse
+         * the same hellos again (most of its cost). */
+        if (fs->session.mode[dir] == SESSION_MODE_TLS && !fs->session.plain_seen)
+            classify_skip(e->classifier, &fs->cls);
+        else
+            classify_packet(e->classifier, &fs->cls, pv);
+    }
     if (pv->tcp_flags & TCPF_RST)
         session_reset(&fs->session, pv->ts_us);
     else if (pv->tcp_flags & TCPF_FIN)
@@ -229,8 +235,12 @@ static void udp_packet(struct engine *e, struct flow *f, int dir, const struct p
             fs->session.initiator = (uint8_t)dir;
         session_set_carrier(&fs->session, carrier);
     }
-    if (!fs->cls.done)
-        classify_packet(e->classifier, &fs->cls, pv);
+    if (!fs->cls.done) {
+        if (fs->session.carrier == CARRIER_QUIC) /* decrypted by tlsmon already */
+            classify_skip(e->classifier, &fs->cls);
+        else
+            classify_packet(e->classifier, &fs->cls, pv);
+    }
     session_datagram(&fs->session, dir, payload, pv->ts_us);
     if (fs->session.finished) {
         flow_state_free(e, f, SETTLE_GAVE_UP);

@@ -12,7 +12,8 @@ struct classify_stats classify_stats;
 struct classifier {
     struct ndpi_detection_module_struct *ndpi;
     int nprotos;
-    char **lower_names; /* nDPI protocol names, lowercased */
+    char **lower_names;              /* nDPI protocol names, lowercased */
+    struct ndpi_flow_struct *scratch; /* for host-table look-ups */
 };
 
 /* nDPI protocols that are application protocols in the log's sense. */
@@ -111,6 +112,7 @@ struct classifier *classifier_new(char *err, size_t errlen)
     ndpi_set_protocol_detection_bitmask2(c->ndpi, &all);
     ndpi_finalize_initialization(c->ndpi);
     c->nprotos = (int)ndpi_get_num_supported_protocols(c->ndpi);
+    c->scratch = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT);
     c->lower_names = calloc((size_t)c->nprotos, sizeof(char *));
     for (int i = 0; c->lower_names && i < c->nprotos; i++) {
         const char *n = ndpi_get_proto_name(c->ndpi, (u_int16_t)i);
@@ -129,8 +131,16 @@ void classifier_free(struct classifier *c)
     for (int i = 0; c->lower_names && i < c->nprotos; i++)
         free(c->lower_names[i]);
     free(c->lower_names);
+    if (c->scratch)
+        ndpi_free_flow(c->scratch);
     ndpi_exit_detection_module(c->ndpi);
     free(c);
+}
+
+void classify_skip(struct classifier *c, struct classify_state *cs)
+{
+    classify_release(c, cs);
+    cs->by_host = 1;
 }
 
 void classify_release(struct classifier *c, struct classify_state *cs)
@@ -218,16 +228,43 @@ static const char *port_protocol(uint16_t port)
     return NULL;
 }
 
-void classify_names(const struct classifier *c, const struct classify_state *cs,
+/* The application of a flow nDPI did not dissect (tlsmon read its TLS or
+ * QUIC itself): nDPI's host table matched against the SNI, else its address
+ * table against the server. One look-up per handshake. */
+static uint16_t host_application(struct classifier *c, const struct tls_handshake *hs)
+{
+    if (hs->has_ch && hs->ch.has_sni && c->scratch) {
+        char name[TLS_MAX_SNI + 1];
+        ndpi_protocol_match_result m;
+        memcpy(name, hs->ch.sni, hs->ch.sni_len);
+        name[hs->ch.sni_len] = 0;
+        memset(c->scratch, 0, SIZEOF_FLOW_STRUCT);
+        uint16_t id = ndpi_match_host_subprotocol(c->ndpi, c->scratch, name, hs->ch.sni_len, &m,
+                                                  NDPI_PROTOCOL_TLS);
+        ndpi_free_flow_data(c->scratch);
+        if (id != NDPI_PROTOCOL_UNKNOWN)
+            return id;
+    }
+    if (hs->server.family == ADDR_V4) {
+        struct in_addr a;
+        memcpy(&a, hs->server.addr, 4);
+        return ndpi_network_ptree_match(c->ndpi, &a);
+    }
+    return NDPI_PROTOCOL_UNKNOWN;
+}
+
+void classify_names(struct classifier *c, const struct classify_state *cs,
                     const struct tls_handshake *hs, const char **protocol, const char **application)
 {
     const char *p = NULL;
     *application = NULL;
-    if (cs && cs->app && cs->app != cs->master && !mapped_protocol(cs->app) &&
-        cs->app != NDPI_PROTOCOL_TLS && cs->app < c->nprotos && c->lower_names)
-        *application = c->lower_names[cs->app];
-    if (cs)
-        p = mapped_protocol(cs->app);
+    uint16_t app = cs ? cs->app : 0;
+    if (hs && (!cs || (cs->by_host && !cs->app && !cs->master)))
+        app = host_application(c, hs);
+    if (app && (!cs || app != cs->master) && !mapped_protocol(app) && app != NDPI_PROTOCOL_TLS &&
+        app != NDPI_PROTOCOL_QUIC && app < c->nprotos && c->lower_names)
+        *application = c->lower_names[app];
+    p = mapped_protocol(app);
     if (!p && cs)
         p = mapped_protocol(cs->master);
     /* nDPI's "TLS", "QUIC", "DTLS" name the carrier, not the application. */

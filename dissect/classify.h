@@ -24,6 +24,7 @@ struct classify_state {
     uint16_t master, app;        /* nDPI protocol ids, 0 unknown */
     uint8_t packets;
     uint8_t done;
+    uint8_t by_host; /* not dissected by nDPI: named from its host tables */
 };
 
 struct classify_stats {
@@ -40,9 +41,14 @@ void classify_packet(struct classifier *c, struct classify_state *cs, const stru
 /* Stop classifying and free nDPI's flow state. */
 void classify_release(struct classifier *c, struct classify_state *cs);
 
+/* tlsmon dissects this flow's TLS itself (direct TLS, QUIC): nDPI's full
+ * dissection is skipped; the application is named at settle time from
+ * nDPI's host table (SNI) and address table. */
+void classify_skip(struct classifier *c, struct classify_state *cs);
+
 /* network.protocol (lowercase; "unknown" when not known) and nDPI's
  * application label (lowercase, or NULL) for a handshake on this flow. */
-void classify_names(const struct classifier *c, const struct classify_state *cs,
+void classify_names(struct classifier *c, const struct classify_state *cs,
                     const struct tls_handshake *hs, const char **protocol,
                     const char **application);
 

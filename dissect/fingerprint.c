@@ -7,7 +7,6 @@
 
 #include <openssl/evp.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* Enough for every list at its bound as 5-digit decimals plus separators. */
@@ -187,13 +186,8 @@ static void ja4_alpn(const struct tls_client_hello *ch, char out[3])
     }
 }
 
-static int cmp_u16(const void *a, const void *b)
-{
-    uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Sorted hex list of the non-GREASE values, minus the ones in skip[]. */
+/* Sorted copy of the non-GREASE values, minus the ones in skip[]. Lists are
+ * short (at most a few hundred): insertion sort, no callbacks. */
 static unsigned ja4_sorted(const uint16_t *in, unsigned n, const uint16_t *skip, unsigned nskip,
                            uint16_t *out)
 {
@@ -202,10 +196,15 @@ static unsigned ja4_sorted(const uint16_t *in, unsigned n, const uint16_t *skip,
         int drop = tls_is_grease(in[i]);
         for (unsigned j = 0; j < nskip; j++)
             drop |= in[i] == skip[j];
-        if (!drop)
-            out[k++] = in[i];
+        if (drop)
+            continue;
+        unsigned pos = k++;
+        while (pos > 0 && out[pos - 1] > in[i]) {
+            out[pos] = out[pos - 1];
+            pos--;
+        }
+        out[pos] = in[i];
     }
-    qsort(out, k, sizeof(*out), cmp_u16);
     return k;
 }
 

@@ -147,8 +147,8 @@ static void version_json(struct json *j, uint16_t v)
 {
     const char *proto = tls_version_protocol(v), *num = tls_version_number(v);
     if (proto && num) {
-        json_string(j, "version_protocol", proto);
-        json_string(j, "version", num);
+        json_string_trusted(j, "version_protocol", proto);
+        json_string_trusted(j, "version", num);
     }
 }
 
@@ -208,7 +208,7 @@ static void client_json(struct json *j, const struct tls_handshake *hs)
     json_open_array(j, "supported_ciphers");
     for (unsigned i = 0; i < ch->n_ciphers; i++)
         if (!tls_is_grease(ch->ciphers[i]))
-            json_string(j, NULL, cipher_display_name(ch->ciphers[i], buf));
+            json_string_trusted(j, NULL, cipher_display_name(ch->ciphers[i], buf));
     json_close_array(j);
     if (ch->has_sni)
         json_string_n(j, "server_name", ch->sni, ch->sni_len);
@@ -253,7 +253,7 @@ void handshake_to_json(const struct tls_handshake *hs, struct json *j)
     }
     if (hs->has_sh) {
         version_json(j, tls_server_version(&hs->sh));
-        json_string(j, "cipher", cipher_display_name(hs->sh.cipher, buf));
+        json_string_trusted(j, "cipher", cipher_display_name(hs->sh.cipher, buf));
     }
     json_bool(j, "established", hs->established);
     if (hs->has_sh)

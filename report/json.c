@@ -195,6 +195,19 @@ void json_string(struct json *j, const char *key, const char *s)
     json_string_n(j, key, s, strlen(s));
 }
 
+void json_string_trusted(struct json *j, const char *key, const char *s)
+{
+    size_t n = strlen(s);
+    put_key(j, key);
+    if (!reserve(j, n + 2))
+        return;
+    j->p[j->len++] = '"';
+    memcpy(j->p + j->len, s, n);
+    j->len += n;
+    j->p[j->len++] = '"';
+    j->p[j->len] = 0;
+}
+
 void json_uint(struct json *j, const char *key, uint64_t v)
 {
     char b[24];

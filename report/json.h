@@ -30,6 +30,9 @@ void json_open_array(struct json *j, const char *key);
 void json_close_array(struct json *j);
 void json_string(struct json *j, const char *key, const char *s);
 void json_string_n(struct json *j, const char *key, const char *s, size_t n);
+/* A string known to need no escaping (the program's own constants: cipher
+ * names, version numbers); written without scanning it. */
+void json_string_trusted(struct json *j, const char *key, const char *s);
 void json_uint(struct json *j, const char *key, uint64_t v);
 void json_int(struct json *j, const char *key, int64_t v);
 void json_double(struct json *j, const char *key, double v);

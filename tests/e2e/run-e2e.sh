@@ -369,7 +369,7 @@ e_directory() {
   sort "$work/logs/$TAG-dir.ndjson" >"$work/dir.sorted"
   local cap
   { for cap in "${captures[@]}"; do cat "pcaps/expected/$(stem "$cap").tlsmon.ndjson"; done
-    cat pcaps/mail/expected/*.tlsmon.ndjson; } | sort >"$work/want.sorted"
+    cat pcaps/*/expected/*.tlsmon.ndjson; } | sort >"$work/want.sorted"
   cmp -s "$work/dir.sorted" "$work/want.sorted" ||
     die "log of -r pcaps/ is not the union of pcaps/expected/*.tlsmon.ndjson ($(wc -l <"$work/dir.sorted") vs $(wc -l <"$work/want.sorted") lines)"
 }

@@ -37,7 +37,12 @@ struct engine {
     struct flow_table_stats final_flow_stats;
     int finished;
     int64_t now_us, last_expire_us;
+    struct flow_timeouts timeouts;
 };
+
+/* UDP flows and closed TCP connections are kept this long at most. */
+#define UDP_IDLE_US (60 * 1000000LL)
+#define CLOSED_LINGER_US (10 * 1000000LL)
 
 /* Context of the reassembly callbacks for the current packet. */
 struct deliver_ctx {
@@ -128,6 +133,9 @@ struct engine *engine_new(const struct engine_options *opt, char *err, size_t er
         return NULL;
     }
     e->opt = *opt;
+    e->timeouts.tcp_us = opt->idle_us;
+    e->timeouts.udp_us = opt->idle_us < UDP_IDLE_US ? opt->idle_us : UDP_IDLE_US;
+    e->timeouts.closed_us = opt->idle_us < CLOSED_LINGER_US ? opt->idle_us : CLOSED_LINGER_US;
     e->sink.begin = sink_begin;
     e->sink.settle = sink_settle;
     e->sink.plaintext = sink_plaintext;
@@ -191,8 +199,18 @@ static struct flow_state *flow_state_new(const struct flow *f, const struct engi
 static void tcp_packet(struct engine *e, struct flow *f, int dir, const struct packet_view *pv)
 {
     struct flow_state *fs = f->user;
-    if (!fs)
-        return;
+    if (!fs) {
+        /* The dissection state is made at the first payload: a flow that
+         * never carries data (scans, SYN floods) costs only its entry. */
+        if (f->done || pv->payload_len == 0)
+            return;
+        if (!(fs = f->user = flow_state_new(f, e)))
+            return;
+        for (int d = 0; d < 2; d++)
+            if (f->syn_seen & (1u << d))
+                tcp_reasm_set_isn(&fs->reasm, d, f->syn_seq[d]);
+        fs->session.initiator = f->syn_dir;
+    }
     struct deliver_ctx dc = {fs, pv->ts_us};
     tcp_reasm_segment(&fs->reasm, dir, pv, &reasm_ops, &dc);
     if (!fs->cls.done) {
@@ -265,7 +283,7 @@ void engine_frame(void *ctx, int linktype, const struct frame *fr)
     if (fr->ts_us > e->now_us)
         e->now_us = fr->ts_us;
     if (e->now_us - e->last_expire_us >= EXPIRE_EVERY_US) {
-        flow_table_expire(e->flows, e->now_us, e->opt.idle_us);
+        flow_table_expire(e->flows, e->now_us, &e->timeouts);
         e->last_expire_us = e->now_us;
     }
 
@@ -294,8 +312,6 @@ void engine_frame(void *ctx, int linktype, const struct frame *fr)
         if (!f)
             return;
     }
-    if (created && pv.transport == TRANSPORT_TCP)
-        f->user = flow_state_new(f, e);
     f->pkts[dir]++;
     f->bytes[dir] += fr->len;
     if (pv.transport == TRANSPORT_UDP) {
@@ -306,12 +322,15 @@ void engine_frame(void *ctx, int linktype, const struct frame *fr)
         f->fin_mask |= (uint8_t)(1u << dir);
     if (pv.tcp_flags & TCPF_RST)
         f->rst = 1;
-    if ((pv.tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
-        f->syn_dir = (uint8_t)dir;
-        if (f->user)
-            ((struct flow_state *)f->user)->session.initiator = (uint8_t)dir;
+    if (pv.tcp_flags & TCPF_SYN) {
+        f->syn_seq[dir] = pv.seq;
+        f->syn_seen |= (uint8_t)(1u << dir);
+        if (!(pv.tcp_flags & TCPF_ACK))
+            f->syn_dir = (uint8_t)dir;
     }
     tcp_packet(e, f, dir, &pv);
+    if (f->rst || f->fin_mask == 3) /* closed: only a short linger now */
+        flow_table_mark_closed(e->flows, f);
 }
 
 int engine_finish(struct engine *e, char *err, size_t errlen)

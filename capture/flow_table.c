@@ -19,7 +19,7 @@ struct bucket_array {
 struct flow_table {
     struct bucket_array ht[2]; /* ht[1] is the target while rehashing */
     size_t rehash_idx;         /* next bucket of ht[0] to move; SIZE_MAX when idle */
-    struct flow *oldest, *newest;
+    struct flow *oldest[FLOW_LISTS], *newest[FLOW_LISTS];
     size_t max_flows;
     uint8_t key[16];
     flow_end_fn on_end;
@@ -126,26 +126,47 @@ static struct flow **bucket_of(struct flow_table *t, uint64_t hash, int *which)
 
 static void list_unlink(struct flow_table *t, struct flow *f)
 {
+    int l = f->list;
     if (f->older)
         f->older->newer = f->newer;
     else
-        t->oldest = f->newer;
+        t->oldest[l] = f->newer;
     if (f->newer)
         f->newer->older = f->older;
     else
-        t->newest = f->older;
+        t->newest[l] = f->older;
     f->older = f->newer = NULL;
 }
 
 static void list_push_newest(struct flow_table *t, struct flow *f)
 {
-    f->older = t->newest;
+    int l = f->list;
+    f->older = t->newest[l];
     f->newer = NULL;
-    if (t->newest)
-        t->newest->newer = f;
+    if (t->newest[l])
+        t->newest[l]->newer = f;
     else
-        t->oldest = f;
-    t->newest = f;
+        t->oldest[l] = f;
+    t->newest[l] = f;
+}
+
+void flow_table_mark_closed(struct flow_table *t, struct flow *f)
+{
+    if (f->list == FLOW_LIST_CLOSED)
+        return;
+    list_unlink(t, f);
+    f->list = FLOW_LIST_CLOSED;
+    list_push_newest(t, f);
+}
+
+/* The least recently seen flow of all lists (evicted at the cap). */
+static struct flow *oldest_flow(const struct flow_table *t)
+{
+    struct flow *best = NULL;
+    for (int l = 0; l < FLOW_LISTS; l++)
+        if (t->oldest[l] && (!best || t->oldest[l]->last_us < best->last_us))
+            best = t->oldest[l];
+    return best;
 }
 
 static void hash_unlink(struct flow_table *t, struct flow *f)
@@ -177,7 +198,7 @@ void flow_table_remove(struct flow_table *t, struct flow *f, enum flow_end_reaso
 struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *key, int64_t now_us,
                                int *created)
 {
-    uint64_t h = siphash24(t->key, key, sizeof(*key));
+    uint32_t h = (uint32_t)siphash24(t->key, key, sizeof(*key));
     int which;
     rehash_step(t);
     struct flow **pp = bucket_of(t, h, &which);
@@ -185,15 +206,15 @@ struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *key,
         if (f->hash == h && memcmp(&f->key, key, sizeof(*key)) == 0) {
             *created = 0;
             f->last_us = now_us;
-            if (t->newest != f) {
+            if (t->newest[f->list] != f) {
                 list_unlink(t, f);
                 list_push_newest(t, f);
             }
             return f;
         }
     }
-    if (t->st.active >= t->max_flows && t->oldest)
-        flow_table_remove(t, t->oldest, FLOW_END_EVICTED);
+    if (t->st.active >= t->max_flows && oldest_flow(t))
+        flow_table_remove(t, oldest_flow(t), FLOW_END_EVICTED);
     struct flow *f = calloc(1, sizeof(*f));
     if (!f) {
         t->st.alloc_failed++;
@@ -203,6 +224,7 @@ struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *key,
     f->hash = h;
     f->first_us = f->last_us = now_us;
     f->syn_dir = 0xff;
+    f->list = key->transport == TRANSPORT_UDP ? FLOW_LIST_UDP : FLOW_LIST_TCP;
     pp = bucket_of(t, h, &which); /* the eviction may have finished a rehash */
     f->hnext = *pp;
     *pp = f;
@@ -216,10 +238,12 @@ struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *key,
     return f;
 }
 
-void flow_table_expire(struct flow_table *t, int64_t now_us, int64_t idle_us)
+void flow_table_expire(struct flow_table *t, int64_t now_us, const struct flow_timeouts *to)
 {
-    while (t->oldest && t->oldest->last_us + idle_us < now_us)
-        flow_table_remove(t, t->oldest, FLOW_END_IDLE);
+    const int64_t idle[FLOW_LISTS] = {to->tcp_us, to->udp_us, to->closed_us};
+    for (int l = 0; l < FLOW_LISTS; l++)
+        while (t->oldest[l] && t->oldest[l]->last_us + idle[l] < now_us)
+            flow_table_remove(t, t->oldest[l], FLOW_END_IDLE);
 }
 
 void flow_table_get_stats(const struct flow_table *t, struct flow_table_stats *st)
@@ -233,8 +257,9 @@ void flow_table_free(struct flow_table *t)
     if (!t)
         return;
     /* End flows oldest first, so their handshakes settle in a stable order. */
-    while (t->oldest)
-        flow_table_remove(t, t->oldest, FLOW_END_SHUTDOWN);
+    struct flow *f;
+    while ((f = oldest_flow(t)) != NULL)
+        flow_table_remove(t, f, FLOW_END_SHUTDOWN);
     free(t->ht[0].b);
     free(t->ht[1].b);
     free(t);

@@ -7,8 +7,11 @@
  * - Buckets are chained; the table doubles when it holds more flows than
  *   buckets and moves a few buckets per operation (incremental rehashing, as
  *   Redis's dict.c does), so growth never stalls the packet loop.
- * - Flows are also on a list ordered by last packet time (oldest first):
- *   idle expiry and eviction at the cap both take from its head, O(1).
+ * - Each flow is also on one of three lists, each ordered by last packet
+ *   time (oldest first): open TCP, UDP, and closed TCP connections. Each
+ *   list has its own idle timeout (closed connections linger only briefly,
+ *   UDP flows are short-lived), so expiry takes from list heads in O(1);
+ *   eviction at the cap takes the oldest head of the three.
  * - The hash is SipHash-2-4 with a random key chosen at start-up.
  */
 #ifndef TLSMON_FLOW_TABLE_H
@@ -30,17 +33,22 @@ struct flow_key {
 struct flow {
     struct flow_key key;
     struct flow *hnext;         /* bucket chain */
-    struct flow *older, *newer; /* list by last packet time */
+    struct flow *older, *newer; /* its list, by last packet time */
     int64_t first_us, last_us;
     uint64_t bytes[2]; /* per direction */
     uint32_t pkts[2];
-    uint64_t hash;
-    uint8_t fin_mask; /* bit d: direction d sent FIN */
+    uint32_t hash;       /* low bits of the SipHash; enough to skip compares */
+    uint32_t syn_seq[2]; /* sequence number of each direction's SYN */
+    uint8_t syn_seen;    /* bit d: syn_seq[d] is set */
+    uint8_t fin_mask;    /* bit d: direction d sent FIN */
     uint8_t rst;
     uint8_t syn_dir; /* direction that sent the SYN, 0xff unknown */
     uint8_t done;    /* inspection finished: only counted now */
+    uint8_t list;    /* which list it is on (FLOW_LIST_*) */
     void *user;      /* the dissector's per-flow state */
 };
+
+enum { FLOW_LIST_TCP = 0, FLOW_LIST_UDP, FLOW_LIST_CLOSED, FLOW_LISTS };
 
 /* Called before a flow leaves the table (expired, evicted, or at the end). */
 enum flow_end_reason { FLOW_END_IDLE, FLOW_END_EVICTED, FLOW_END_REUSED, FLOW_END_SHUTDOWN };
@@ -63,8 +71,15 @@ struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *key,
 /* End and remove one flow (e.g. its 5-tuple is being reused). */
 void flow_table_remove(struct flow_table *t, struct flow *f, enum flow_end_reason why);
 
-/* End every flow whose last packet is older than now_us - idle_us. */
-void flow_table_expire(struct flow_table *t, int64_t now_us, int64_t idle_us);
+/* The connection has closed (FIN both ways, or RST): it moves to the list
+ * of closed connections, which expire after a short linger. */
+void flow_table_mark_closed(struct flow_table *t, struct flow *f);
+
+/* End every flow idle longer than its list's timeout. */
+struct flow_timeouts {
+    int64_t tcp_us, udp_us, closed_us;
+};
+void flow_table_expire(struct flow_table *t, int64_t now_us, const struct flow_timeouts *to);
 
 struct flow_table_stats {
     uint64_t active, peak, created, expired, evicted, alloc_failed;

@@ -145,6 +145,12 @@ void tcp_reasm_flush(struct tcp_reasm *r, const struct tcp_reasm_ops *ops, void 
     flush_unsynced(&r->dir[1], 1, ops, ctx);
 }
 
+void tcp_reasm_set_isn(struct tcp_reasm *r, int dir, uint32_t syn_seq)
+{
+    r->dir[dir].next_seq = syn_seq + 1;
+    r->dir[dir].state = TCP_DIR_ISN;
+}
+
 void tcp_reasm_segment(struct tcp_reasm *r, int dir, const struct packet_view *pv,
                        const struct tcp_reasm_ops *ops, void *ctx)
 {

@@ -55,6 +55,9 @@ struct tcp_reasm_stats {
 extern struct tcp_reasm_stats tcp_reasm_stats;
 extern uint64_t tcp_reasm_total_cap; /* bytes held across all flows */
 
+/* The SYN of direction dir was seen (before this state existed). */
+void tcp_reasm_set_isn(struct tcp_reasm *r, int dir, uint32_t syn_seq);
+
 /* Feed one segment of direction dir. */
 void tcp_reasm_segment(struct tcp_reasm *r, int dir, const struct packet_view *pv,
                        const struct tcp_reasm_ops *ops, void *ctx);

@@ -113,6 +113,8 @@ struct classifier *classifier_new(char *err, size_t errlen)
     ndpi_finalize_initialization(c->ndpi);
     c->nprotos = (int)ndpi_get_num_supported_protocols(c->ndpi);
     c->scratch = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT);
+    if (c->scratch)
+        memset(c->scratch, 0, SIZEOF_FLOW_STRUCT);
     c->lower_names = calloc((size_t)c->nprotos, sizeof(char *));
     for (int i = 0; c->lower_names && i < c->nprotos; i++) {
         const char *n = ndpi_get_proto_name(c->ndpi, (u_int16_t)i);
@@ -131,8 +133,7 @@ void classifier_free(struct classifier *c)
     for (int i = 0; c->lower_names && i < c->nprotos; i++)
         free(c->lower_names[i]);
     free(c->lower_names);
-    if (c->scratch)
-        ndpi_free_flow(c->scratch);
+    ndpi_flow_free(c->scratch); /* its data was freed after each use */
     ndpi_exit_detection_module(c->ndpi);
     free(c);
 }
@@ -238,10 +239,10 @@ static uint16_t host_application(struct classifier *c, const struct tls_handshak
         ndpi_protocol_match_result m;
         memcpy(name, hs->ch.sni, hs->ch.sni_len);
         name[hs->ch.sni_len] = 0;
-        memset(c->scratch, 0, SIZEOF_FLOW_STRUCT);
         uint16_t id = ndpi_match_host_subprotocol(c->ndpi, c->scratch, name, hs->ch.sni_len, &m,
                                                   NDPI_PROTOCOL_TLS);
         ndpi_free_flow_data(c->scratch);
+        memset(c->scratch, 0, SIZEOF_FLOW_STRUCT);
         if (id != NDPI_PROTOCOL_UNKNOWN)
             return id;
     }

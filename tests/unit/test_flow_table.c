@@ -182,6 +182,39 @@ static void test_eviction_least_recently_seen(void **state)
     flow_table_free(t);
 }
 
+/* Closed connections and UDP flows have their own, shorter timeouts; the
+ * open TCP flow seen earlier outlives them. */
+static void test_lists_have_own_timeouts(void **state)
+{
+    (void)state;
+    struct ended e = {0};
+    struct flow_table *t = flow_table_new(100, on_end, &e);
+    int dir, created;
+    struct packet_view open_tcp = pkt(IP(10, 1, 0, 1), 1000, IP(10, 9, 9, 9), 443);
+    struct packet_view closed_tcp = pkt(IP(10, 1, 0, 2), 1000, IP(10, 9, 9, 9), 443);
+    struct packet_view udp = pkt(IP(10, 1, 0, 3), 1000, IP(10, 9, 9, 9), 53);
+    udp.transport = TRANSPORT_UDP;
+    lookup(t, &open_tcp, 100, &dir, &created);
+    struct flow *c = lookup(t, &closed_tcp, 200, &dir, &created);
+    flow_table_mark_closed(t, c);
+    struct flow *u = lookup(t, &udp, 200, &dir, &created);
+    assert_int_equal(u->list, FLOW_LIST_UDP);
+    assert_int_equal(c->list, FLOW_LIST_CLOSED);
+    struct flow_timeouts to = {1000, 500, 50};
+    flow_table_expire(t, 300, &to); /* the closed one (idle 100 > 50) goes */
+    assert_int_equal(e.n, 1);
+    flow_table_expire(t, 800, &to); /* the UDP one (idle 600 > 500) goes */
+    assert_int_equal(e.n, 2);
+    flow_table_expire(t, 1000, &to); /* the open TCP one (idle 900) stays */
+    assert_int_equal(e.n, 2);
+    /* Eviction at the cap takes the least recently seen of all lists. */
+    struct flow_table_stats st;
+    flow_table_get_stats(t, &st);
+    assert_int_equal(st.active, 1);
+    flow_table_free(t);
+    assert_int_equal(e.by_reason[FLOW_END_SHUTDOWN], 1);
+}
+
 static void test_expiry(void **state)
 {
     (void)state;
@@ -193,7 +226,8 @@ static void test_expiry(void **state)
         lookup(t, &p, 100 * (i + 1), &dir, &created); /* last seen 100 ... 500 */
     }
     /* Idle 250 at 600: flows last seen before 350 (100, 200, 300) go. */
-    flow_table_expire(t, 600, 250);
+    struct flow_timeouts to250 = {250, 250, 250}, to200 = {200, 200, 200};
+    flow_table_expire(t, 600, &to250);
     assert_int_equal(e.n, 3);
     assert_int_equal(e.by_reason[FLOW_END_IDLE], 3);
     assert_int_equal(e.last_us, 300);
@@ -202,9 +236,9 @@ static void test_expiry(void **state)
     assert_int_equal(st.active, 2);
     assert_int_equal(st.expired, 3);
     /* Exactly at the limit is not yet idle (400 + 200 == 600). */
-    flow_table_expire(t, 600, 200);
+    flow_table_expire(t, 600, &to200);
     assert_int_equal(e.n, 3);
-    flow_table_expire(t, 601, 200);
+    flow_table_expire(t, 601, &to200);
     assert_int_equal(e.n, 4);
 
     /* flow_table_remove ends one flow with the given reason. */
@@ -280,6 +314,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_both_directions_one_flow),     cmocka_unit_test(test_ipv6_key),
         cmocka_unit_test(test_eviction_least_recently_seen), cmocka_unit_test(test_expiry),
+        cmocka_unit_test(test_lists_have_own_timeouts),
         cmocka_unit_test(test_growth_keeps_every_flow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

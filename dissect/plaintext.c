@@ -133,9 +133,45 @@ static void process_line(struct plaintext *pt, int dir, const char *p, size_t n)
     if (!from_server && pt->proto == &starttls_smtp && pt->client_cmds == 0 && ftp_command(p, n))
         pt->proto = &starttls_ftp;
     if (from_server)
-        pt->proto->server_input(pt, p, n);
+        pt->proto->server_line(pt, p, n);
     else
-        pt->proto->client_input(pt, p, n);
+        pt->proto->client_line(pt, p, n);
+}
+
+/* Binary protocols: the bytes a message cut by the previous segment left
+ * (at most PT_LINE_MAX, kept in line[dir]) go first. */
+static enum pt_result feed_binary(struct plaintext *pt, int dir, struct span c, size_t *offset)
+{
+    static char joined[PT_LINE_MAX + 65536];
+    size_t (*input)(struct plaintext *, const char *, size_t) =
+        dir == pt->server_dir ? pt->proto->server_bytes : pt->proto->client_bytes;
+    size_t carry = pt->line_len[dir] > PT_LINE_MAX ? 0 : pt->line_len[dir];
+    const char *p = (const char *)c.p;
+    size_t n = c.n;
+    if (carry && carry + c.n <= sizeof(joined)) {
+        memcpy(joined, pt->line[dir], carry);
+        memcpy(joined + carry, c.p, c.n);
+        p = joined;
+        n = carry + c.n;
+    }
+    int was_upgraded = pt->upgraded;
+    size_t used = input(pt, p, n);
+    pt->line_len[dir] = 0;
+    if (!was_upgraded && pt->upgraded && dir == pt->server_dir) {
+        /* upgrade_at counts from the carried bytes on. */
+        size_t at = pt->upgrade_at > carry ? pt->upgrade_at - carry : 0;
+        *offset = at < c.n ? at : c.n;
+        return PT_UPGRADED;
+    }
+    if (used < n) {
+        if (n - used <= PT_LINE_MAX) {
+            memcpy(pt->line[dir], p + used, n - used);
+            pt->line_len[dir] = (uint16_t)(n - used);
+        } else {
+            pt->long_lines++; /* a message longer than kept: skipped */
+        }
+    }
+    return PT_CONTINUE;
 }
 
 enum pt_result plaintext_feed(struct plaintext *pt, int dir, struct span c, size_t *offset)
@@ -155,19 +191,24 @@ enum pt_result plaintext_feed(struct plaintext *pt, int dir, struct span c, size
             }
         }
     }
-    if (!pt->proto)
-        identify_binary(pt, dir, c);
-    if (pt->proto && !pt->proto->line_based) {
-        if (dir == pt->server_dir)
-            pt->proto->server_input(pt, (const char *)c.p, c.n);
-        else
-            pt->proto->client_input(pt, (const char *)c.p, c.n);
-        if (pt->upgraded && dir == pt->server_dir) {
-            *offset = c.n;
-            return PT_UPGRADED;
+    if (!pt->proto) {
+        /* Bytes of an unfinished first line may be the start of a binary
+         * message cut by the segment: look at them together. */
+        size_t have = pt->line_len[dir] <= PT_LINE_MAX ? pt->line_len[dir] : 0;
+        static uint8_t joined[PT_LINE_MAX + 64];
+        struct span view = c;
+        if (have) {
+            size_t take = c.n < 64 ? c.n : 64;
+            memcpy(joined, pt->line[dir], have);
+            memcpy(joined + have, c.p, take);
+            view = span_make(joined, have + take);
         }
-        return PT_CONTINUE;
+        identify_binary(pt, dir, c);
+        if (!pt->proto && have)
+            identify_binary(pt, dir, view);
     }
+    if (pt->proto && !pt->proto->line_based)
+        return feed_binary(pt, dir, c, offset);
     /* Unknown protocol: only the first line of each direction is tried. */
     if (!pt->proto && pt->id_tried[dir] >= IDENTIFY_LINES)
         return PT_CONTINUE;

@@ -46,7 +46,9 @@ struct plaintext {
     uint16_t server_port;
     uint32_t chunks;
     uint64_t long_lines;
-    char tag[16];        /* IMAP tag of the STARTTLS command */
+    uint32_t request_id; /* LDAP messageID of the StartTLS request */
+    uint32_t upgrade_at; /* binary protocols: where TLS begins in the bytes given */
+    char tag[64];        /* IMAP tag of the STARTTLS command */
     uint8_t id_tried[2]; /* lines tried for identification, per direction */
     uint16_t line_len[2];
     char line[2][PT_LINE_MAX];

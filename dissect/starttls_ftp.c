@@ -44,4 +44,4 @@ static void ftp_client(struct plaintext *pt, const char *p, size_t n)
         pt->logged_in = 1;
 }
 
-const struct starttls_proto starttls_ftp = {"ftp", 1, 1, ftp_server, ftp_client};
+const struct starttls_proto starttls_ftp = {"ftp", 1, 1, ftp_server, ftp_client, NULL, NULL};

@@ -52,4 +52,4 @@ static void imap_client(struct plaintext *pt, const char *p, size_t n)
     }
 }
 
-const struct starttls_proto starttls_imap = {"imap", 1, 1, imap_server, imap_client};
+const struct starttls_proto starttls_imap = {"imap", 1, 1, imap_server, imap_client, NULL, NULL};

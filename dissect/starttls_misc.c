@@ -4,6 +4,16 @@
 
 static void nntp_server(struct plaintext *pt, const char *p, size_t n)
 {
+    if (pt->multiline) { /* the CAPABILITIES list (RFC 3977 5.2), up to "." */
+        if (n == 1 && p[0] == '.') {
+            pt->multiline = 0;
+            if (pt->offered != PT_YES)
+                pt->offered = PT_NO;
+        } else if (pt_starts(p, n, "STARTTLS")) {
+            pt->offered = PT_YES;
+        }
+        return;
+    }
     int code = pt_reply_code(p, n);
     if (code < 0)
         return;
@@ -12,6 +22,8 @@ static void nntp_server(struct plaintext *pt, const char *p, size_t n)
         return;
     }
     unsigned ordinal = ++pt->server_replies;
+    if (code == 101)
+        pt->multiline = 1;
     if (pt->requested && ordinal == pt->starttls_ordinal) {
         if (code == 382)
             pt->upgraded = 1;
@@ -31,7 +43,7 @@ static void nntp_client(struct plaintext *pt, const char *p, size_t n)
     }
 }
 
-const struct starttls_proto starttls_nntp = {"nntp", 1, 1, nntp_server, nntp_client};
+const struct starttls_proto starttls_nntp = {"nntp", 1, 1, nntp_server, nntp_client, NULL, NULL};
 
 /* ManageSieve: the greeting is a capability list ended by OK. */
 static void sieve_server(struct plaintext *pt, const char *p, size_t n)
@@ -71,4 +83,4 @@ static void sieve_client(struct plaintext *pt, const char *p, size_t n)
     }
 }
 
-const struct starttls_proto starttls_sieve = {"managesieve", 1, 1, sieve_server, sieve_client};
+const struct starttls_proto starttls_sieve = {"managesieve", 1, 1, sieve_server, sieve_client, NULL, NULL};

@@ -3,28 +3,39 @@
  * answers 'S' (TLS follows) or 'N'. */
 #include "starttls_proto.h"
 
+/* SSLRequest (80877103) and GSSENCRequest (80877104), both 8 bytes. */
 static const unsigned char ssl_request[8] = {0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f};
+static const unsigned char gssenc_request[8] = {0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x30};
 
 int starttls_pgsql_detect(const char *p, size_t n)
 {
-    return n >= 8 && memcmp(p, ssl_request, 8) == 0;
+    return n >= 8 && (memcmp(p, ssl_request, 8) == 0 || memcmp(p, gssenc_request, 8) == 0);
 }
 
-static void pgsql_client(struct plaintext *pt, const char *p, size_t n)
+static size_t pgsql_client(struct plaintext *pt, const char *p, size_t n)
 {
+    if (n < 8)
+        return 0; /* a request cut by the segment: wait for the rest */
     pt->client_cmds++;
-    if (starttls_pgsql_detect(p, n))
+    if (memcmp(p, ssl_request, 8) == 0) {
         pt->requested = 1;
+        pt->refused = 0; /* a 'N' to a GSSENCRequest before is not a refusal of TLS */
+    }
+    return n;
 }
 
-static void pgsql_server(struct plaintext *pt, const char *p, size_t n)
+static size_t pgsql_server(struct plaintext *pt, const char *p, size_t n)
 {
     if (!pt->requested || pt->upgraded || pt->refused || n < 1)
-        return;
-    if (p[0] == 'S')
+        return n;
+    if (p[0] == 'S') {
         pt->upgraded = 1;
-    else
+        pt->upgrade_at = 1;
+    } else {
         pt->refused = 1;
+    }
+    return n;
 }
 
-const struct starttls_proto starttls_pgsql = {"postgresql", 0, 0, pgsql_server, pgsql_client};
+const struct starttls_proto starttls_pgsql = {"postgresql", 0,    0, NULL, NULL, pgsql_server,
+                                              pgsql_client};

@@ -49,4 +49,4 @@ static void pop3_client(struct plaintext *pt, const char *p, size_t n)
         pt->creds = "AUTH LOGIN";
 }
 
-const struct starttls_proto starttls_pop3 = {"pop3", 1, 1, pop3_server, pop3_client};
+const struct starttls_proto starttls_pop3 = {"pop3", 1, 1, pop3_server, pop3_client, NULL, NULL};

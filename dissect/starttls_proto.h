@@ -14,9 +14,14 @@ struct starttls_proto {
     const char *name;   /* network.protocol */
     uint8_t line_based; /* input is one line at a time (no CR/LF) */
     uint8_t reportable; /* a session that stays plaintext is a finding */
-    /* Input from the server / the client: a line, or a whole chunk. */
-    void (*server_input)(struct plaintext *pt, const char *p, size_t n);
-    void (*client_input)(struct plaintext *pt, const char *p, size_t n);
+    /* Line protocols: one line from the server / the client (no CR/LF). */
+    void (*server_line)(struct plaintext *pt, const char *p, size_t n);
+    void (*client_line)(struct plaintext *pt, const char *p, size_t n);
+    /* Binary protocols: the bytes so far; returns how many were consumed.
+     * An unconsumed tail (a message cut by the segment) comes again, with
+     * the next bytes after it (bounded by PT_LINE_MAX). */
+    size_t (*server_bytes)(struct plaintext *pt, const char *p, size_t n);
+    size_t (*client_bytes)(struct plaintext *pt, const char *p, size_t n);
 };
 
 extern const struct starttls_proto starttls_smtp, starttls_pop3, starttls_imap, starttls_ftp,
@@ -24,7 +29,7 @@ extern const struct starttls_proto starttls_smtp, starttls_pop3, starttls_imap, 
 
 /* Recognisers for binary protocols (first client chunk). */
 int starttls_ldap_detect(struct span s);
-int starttls_pgsql_detect(const char *p, size_t n);
+int starttls_pgsql_detect(const char *p, size_t n); /* SSLRequest or GSSENCRequest */
 
 /* Case-insensitive "does the line start with this word". */
 static inline int pt_starts(const char *p, size_t n, const char *word)
@@ -44,14 +49,19 @@ static inline int pt_starts(const char *p, size_t n, const char *word)
     return 1;
 }
 
-/* Case-insensitive search for a word in a line. */
-static inline int pt_contains(const char *p, size_t n, const char *word)
+/* Case-insensitive search: the word's offset, or -1. */
+static inline long pt_find(const char *p, size_t n, const char *word)
 {
     size_t k = strlen(word);
     for (size_t i = 0; i + k <= n; i++)
         if (pt_starts(p + i, n - i, word))
-            return 1;
-    return 0;
+            return (long)i;
+    return -1;
+}
+
+static inline int pt_contains(const char *p, size_t n, const char *word)
+{
+    return pt_find(p, n, word) >= 0;
 }
 
 /* A three-digit reply code (SMTP, FTP, NNTP): its value, or -1. */

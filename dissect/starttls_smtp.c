@@ -43,4 +43,4 @@ static void smtp_client(struct plaintext *pt, const char *p, size_t n)
         pt->logged_in = 1; /* a transaction started without TLS */
 }
 
-const struct starttls_proto starttls_smtp = {"smtp", 1, 1, smtp_server, smtp_client};
+const struct starttls_proto starttls_smtp = {"smtp", 1, 1, smtp_server, smtp_client, NULL, NULL};

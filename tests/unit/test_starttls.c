@@ -1007,8 +1007,6 @@ static void test_nntp(void **state)
 static void test_nntp_capabilities_offered(void **state)
 {
     (void)state;
-    TU_KNOWN_BUG("starttls_misc.c nntp_server: the CAPABILITIES list (101 ... .) is not read, "
-                 "offered stays unknown");
     struct outcome o = outcome_of("nntp_starttls");
     assert_int_equal(o.offered, PT_YES);
 }
@@ -1047,8 +1045,6 @@ static void test_xmpp(void **state)
 static void test_xmpp_plain_auth_single_quotes(void **state)
 {
     (void)state;
-    TU_KNOWN_BUG("starttls_xmpp.c xmpp_client: only mechanism=\"PLAIN\" is seen, not "
-                 "mechanism='PLAIN'");
     struct plaintext *pt = pt_new(5222);
     size_t off;
     feed_str(pt, 0,
@@ -1094,8 +1090,6 @@ static void test_ldap(void **state)
 static void test_ldap_response_matched_by_message_id(void **state)
 {
     (void)state;
-    TU_KNOWN_BUG("starttls_ldap.c ldap_server: any ExtendedResponse after the request is taken "
-                 "for StartTLS's, its messageID is not checked");
     static const char req[] = "\x30\x1e\x02\x01\x01\x77\x19\x80\x17"
                               "1.3.6.1.4.1.4203.1.11.3"
                               "\x30\x1d\x02\x01\x02\x77\x18\x80\x16"
@@ -1147,8 +1141,6 @@ static void test_pgsql(void **state)
 static void test_imap_long_tag(void **state)
 {
     (void)state;
-    TU_KNOWN_BUG("starttls_imap.c imap_client: a STARTTLS tag longer than 15 characters is cut "
-                 "to fit pt->tag, and the server's tagged reply never matches it");
     struct plaintext *pt = pt_new(143);
     size_t off;
     feed_str(pt, 1, "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n", &off);
@@ -1283,8 +1275,6 @@ static void test_cuts_binary_whole_turns(void **state)
 static void test_cuts_xmpp(void **state)
 {
     (void)state;
-    TU_KNOWN_BUG("starttls_xmpp.c: each chunk is searched on its own; <stream:features>, "
-                 "<starttls, <proceed, <auth cut by a segment boundary are missed");
     check_cuts(find_transcript("xmpp_starttls"));
     check_cuts(find_transcript("xmpp_refused"));
     check_cuts(find_transcript("xmpp_plain_auth"));
@@ -1294,8 +1284,6 @@ static void test_cuts_xmpp(void **state)
 static void test_cuts_ldap(void **state)
 {
     (void)state;
-    TU_KNOWN_BUG("starttls_ldap.c / plaintext.c identify_binary: a BER message cut across "
-                 "chunks is not reassembled, so neither identified nor read");
     check_cuts(find_transcript("ldap_starttls"));
     check_cuts(find_transcript("ldap_refused_bind"));
     check_cuts(find_transcript("ldap_long_form"));
@@ -1304,8 +1292,6 @@ static void test_cuts_ldap(void **state)
 static void test_cuts_pgsql(void **state)
 {
     (void)state;
-    TU_KNOWN_BUG("starttls_pgsql.c starttls_pgsql_detect: an SSLRequest cut across chunks is "
-                 "not identified");
     check_cuts(find_transcript("pgsql_ssl"));
 }
 

@@ -12,7 +12,7 @@ struct classify_stats classify_stats;
 struct classifier {
     struct ndpi_detection_module_struct *ndpi;
     int nprotos;
-    char **lower_names;              /* nDPI protocol names, lowercased */
+    char **lower_names;               /* nDPI protocol names, lowercased */
     struct ndpi_flow_struct *scratch; /* for host-table look-ups */
 };
 

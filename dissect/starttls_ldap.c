@@ -48,7 +48,6 @@ static int ldap_message(struct span *s, uint8_t *op, struct span *body, uint32_t
     return ber_tlv(&msg, op, body);
 }
 
-
 static size_t ldap_client(struct plaintext *pt, const char *p, size_t n)
 {
     struct span s = span_make((const uint8_t *)p, n), body, v;

@@ -83,4 +83,5 @@ static void sieve_client(struct plaintext *pt, const char *p, size_t n)
     }
 }
 
-const struct starttls_proto starttls_sieve = {"managesieve", 1, 1, sieve_server, sieve_client, NULL, NULL};
+const struct starttls_proto starttls_sieve = {"managesieve", 1,    1,   sieve_server,
+                                              sieve_client,  NULL, NULL};

@@ -37,5 +37,5 @@ static size_t pgsql_server(struct plaintext *pt, const char *p, size_t n)
     return n;
 }
 
-const struct starttls_proto starttls_pgsql = {"postgresql", 0,    0, NULL, NULL, pgsql_server,
-                                              pgsql_client};
+const struct starttls_proto starttls_pgsql = {"postgresql", 0,           0, NULL, NULL,
+                                              pgsql_server, pgsql_client};

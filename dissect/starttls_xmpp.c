@@ -6,7 +6,10 @@
  * segments ("<proc" | "eed") is still found. */
 #define XMPP_OVERLAP 31
 
-static size_t keep_tail(size_t n) { return n > XMPP_OVERLAP ? n - XMPP_OVERLAP : 0; }
+static size_t keep_tail(size_t n)
+{
+    return n > XMPP_OVERLAP ? n - XMPP_OVERLAP : 0;
+}
 
 static size_t xmpp_server(struct plaintext *pt, const char *p, size_t n)
 {

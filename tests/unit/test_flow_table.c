@@ -312,8 +312,10 @@ static void test_growth_keeps_every_flow(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_both_directions_one_flow),     cmocka_unit_test(test_ipv6_key),
-        cmocka_unit_test(test_eviction_least_recently_seen), cmocka_unit_test(test_expiry),
+        cmocka_unit_test(test_both_directions_one_flow),
+        cmocka_unit_test(test_ipv6_key),
+        cmocka_unit_test(test_eviction_least_recently_seen),
+        cmocka_unit_test(test_expiry),
         cmocka_unit_test(test_lists_have_own_timeouts),
         cmocka_unit_test(test_growth_keeps_every_flow),
     };

@@ -90,7 +90,7 @@ e2e: deps tlsmon tlsmon-asan
 conformance-gate: tlsmon
 	tests/conformance-gate.sh
 
-test: deps unit e2e conformance-gate asan-corpus fuzz-smoke
+test: deps check-format unit e2e conformance-gate asan-corpus fuzz-smoke
 	@echo "make test: all tests passed"
 
 demo: deps tlsmon

@@ -355,6 +355,12 @@ int engine_finish(struct engine *e, char *err, size_t errlen)
     return rc;
 }
 
+void engine_set_reassembly_cap(uint64_t bytes)
+{
+    tcp_reasm_total_cap = bytes;
+    tls_stream_budget.cap = bytes;
+}
+
 void engine_count_file(struct engine *e, int failed)
 {
     e->c.files++;
@@ -384,6 +390,8 @@ void engine_counters(const struct engine *e, struct run_counters *c)
     c->reasm_gaps = tcp_reasm_stats.gaps;
     c->reasm_cap_hits = tcp_reasm_stats.cap_hits;
     c->reasm_peak_bytes = tcp_reasm_stats.held_peak;
+    c->hello_buffer_peak = tls_stream_budget.peak;
+    c->hello_buffer_refused = tls_stream_budget.refused;
     c->starttls_upgrades = session_stats.starttls_upgrades;
     c->starttls_refused = session_stats.starttls_refused;
     c->plaintext_sessions = session_stats.plaintext_sessions;

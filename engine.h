@@ -32,6 +32,9 @@ const struct summary *engine_summary(const struct engine *e);
 
 void engine_count_file(struct engine *e, int failed);
 
+/* The bound on bytes held for reassembly (TCP segments, hello buffers). */
+void engine_set_reassembly_cap(uint64_t bytes);
+
 void engine_free(struct engine *e);
 
 #endif

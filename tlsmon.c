@@ -60,7 +60,11 @@ static void usage(FILE *out)
                  "Limits:\n"
                  "  --max-flows N          flows tracked at once (default 1000000); the least\n"
                  "                         recently seen flow is evicted at the cap (counted)\n"
-                 "  --flow-timeout SEC     a flow idle this long ends (default 300)\n"
+                 "  --flow-timeout SEC     a flow idle this long ends (default 300; UDP flows at\n"
+            "                         most 60, closed connections linger 10)\n"
+            "  --max-reassembly-mb N  bytes held for TCP reassembly, and for hellos being\n"
+            "                         gathered, each at most N MiB in all (default 256);\n"
+            "                         past it a flow's handshake is given up and counted\n"
                  "\n"
                  "  -h, --help             this text\n"
                  "  -V, --version          version and library versions\n"
@@ -141,7 +145,7 @@ static int read_input(struct engine *e, const char *path, const char *filter)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_LOG = 256, OPT_MAX_FLOWS, OPT_FLOW_TIMEOUT };
+    enum { OPT_LOG = 256, OPT_MAX_FLOWS, OPT_FLOW_TIMEOUT, OPT_MAX_REASM };
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
         {"filter", required_argument, NULL, 'f'},
@@ -149,6 +153,7 @@ int main(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
         {"flow-timeout", required_argument, NULL, OPT_FLOW_TIMEOUT},
+        {"max-reassembly-mb", required_argument, NULL, OPT_MAX_REASM},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -185,6 +190,11 @@ int main(int argc, char **argv)
             if (!parse_count("--flow-timeout", optarg, 86400ULL * 365, &v))
                 return EXIT_USAGE;
             opt.idle_us = (int64_t)v * 1000000;
+            break;
+        case OPT_MAX_REASM:
+            if (!parse_count("--max-reassembly-mb", optarg, 1ULL << 20, &v))
+                return EXIT_USAGE;
+            engine_set_reassembly_cap(v << 20);
             break;
         case 'h':
             usage(stdout);

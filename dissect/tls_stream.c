@@ -7,6 +7,37 @@
 
 #include "tls.h"
 
+struct tls_stream_budget tls_stream_budget = {256ull << 20, 0, 0, 0};
+
+/* Grow a stream's hello buffer to hold need bytes: as bytes arrive, never
+ * to the length a message merely claims, and within the global budget. */
+static int reserve(struct tls_stream *ts, uint32_t need)
+{
+    if (need <= ts->buf_cap)
+        return 1;
+    uint32_t cap = ts->buf_cap ? ts->buf_cap : 2048;
+    while (cap < need)
+        cap *= 2;
+    if (cap > ts->hs_len && ts->hs_len >= need)
+        cap = ts->hs_len;
+    uint64_t more = cap - ts->buf_cap;
+    if (tls_stream_budget.held + more > tls_stream_budget.cap) {
+        tls_stream_budget.refused++;
+        return 0;
+    }
+    uint8_t *nb = realloc(ts->buf, cap);
+    if (!nb) {
+        tls_stream_budget.refused++;
+        return 0;
+    }
+    ts->buf = nb;
+    ts->buf_cap = cap;
+    tls_stream_budget.held += more;
+    if (tls_stream_budget.held > tls_stream_budget.peak)
+        tls_stream_budget.peak = tls_stream_budget.held;
+    return 1;
+}
+
 static int is_hello(uint8_t type)
 {
     return type == TLS_HS_CLIENT_HELLO || type == TLS_HS_SERVER_HELLO;
@@ -59,20 +90,10 @@ static void feed_handshake_bytes(struct tls_stream *ts, int dir, struct span dat
             hs_finish(ts, dir, piece, sink, ctx);
             continue;
         }
-        if (ts->hs_keep) {
-            if (ts->buf_cap < ts->hs_len) {
-                uint8_t *nb = realloc(ts->buf, ts->hs_len);
-                if (!nb) {
-                    ts->hs_keep = 0;
-                    ts->oversize++;
-                } else {
-                    ts->buf = nb;
-                    ts->buf_cap = ts->hs_len;
-                }
-            }
-            if (ts->hs_keep)
-                memcpy(ts->buf + ts->hs_have, piece.p, take);
-        }
+        if (ts->hs_keep && !reserve(ts, ts->hs_have + (uint32_t)take))
+            ts->hs_keep = 0; /* over the budget: this hello is skipped */
+        if (ts->hs_keep)
+            memcpy(ts->buf + ts->hs_have, piece.p, take);
         ts->hs_have += (uint32_t)take;
         if (ts->hs_have == ts->hs_len)
             hs_finish(ts, dir, span_make(ts->buf, ts->hs_len), sink, ctx);
@@ -125,17 +146,12 @@ static void begin_record(struct tls_stream *ts, int dir, const struct tls_stream
  * first 3 message bytes are in hdr[]; the message is gathered whole. */
 static void start_sslv2(struct tls_stream *ts, size_t len)
 {
-    if (ts->buf_cap < len) {
-        uint8_t *nb = realloc(ts->buf, len);
-        if (!nb) {
-            ts->state = TLS_STREAM_BROKEN;
-            return;
-        }
-        ts->buf = nb;
-        ts->buf_cap = (uint32_t)len;
+    ts->hs_len = (uint32_t)len; /* at most 0x7fff by its 15-bit length */
+    if (!reserve(ts, (uint32_t)len)) {
+        ts->state = TLS_STREAM_BROKEN;
+        return;
     }
     memcpy(ts->buf, ts->hdr + 2, 3);
-    ts->hs_len = (uint32_t)len;
     ts->hs_have = 3;
     ts->hdr_have = 0;
     ts->state = TLS_STREAM_SSLV2;
@@ -211,6 +227,7 @@ void tls_stream_feed_handshake(struct tls_stream *ts, int dir, struct span data,
 
 void tls_stream_free(struct tls_stream *ts)
 {
+    tls_stream_budget.held -= ts->buf_cap;
     free(ts->buf);
     ts->buf = NULL;
     ts->buf_cap = 0;

@@ -74,4 +74,11 @@ static inline void tls_stream_set_encrypted(struct tls_stream *ts)
 
 void tls_stream_free(struct tls_stream *ts);
 
+/* Bytes held in hello buffers over all streams (--max-reassembly-mb). A
+ * hello that would exceed the cap is skipped and counted in refused. */
+struct tls_stream_budget {
+    uint64_t cap, held, peak, refused;
+};
+extern struct tls_stream_budget tls_stream_budget;
+
 #endif

@@ -337,6 +337,9 @@ static void print_counters(const struct run_counters *c, FILE *out)
             c->reasm_out_of_order, c->reasm_retransmitted, c->reasm_gaps, c->reasm_cap_hits,
             c->reasm_peak_bytes);
     fprintf(out,
+            "  hello buffers: peak %" PRIu64 " bytes, %" PRIu64 " hellos skipped at the bound\n",
+            c->hello_buffer_peak, c->hello_buffer_refused);
+    fprintf(out,
             "  records by record-layer version: SSL3 %" PRIu64 ", TLS1.0 %" PRIu64
             ", TLS1.1 %" PRIu64 ", TLS1.2 %" PRIu64 ", other %" PRIu64 "\n",
             c->records_by_version[0], c->records_by_version[1], c->records_by_version[2],

@@ -38,6 +38,7 @@ struct run_counters {
     uint64_t flows_created, flows_peak, flows_evicted, flows_expired;
     uint64_t client_hellos, server_hellos, sslv2_hellos, unparsable_hellos, oversize_hellos;
     uint64_t reasm_out_of_order, reasm_retransmitted, reasm_gaps, reasm_cap_hits, reasm_peak_bytes;
+    uint64_t hello_buffer_peak, hello_buffer_refused;
     uint64_t log_written, log_out_of_order;
     uint64_t ndpi_flows, ndpi_classified;
     uint64_t starttls_upgrades, starttls_refused, plaintext_sessions;

@@ -7,11 +7,11 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 CPPFLAGS += -I. -D_GNU_SOURCE $(shell pkg-config --cflags libndpi 2>/dev/null)
-LDLIBS   += -lpcap -lndpi -lcrypto -lm
+LDLIBS   += -lpcap -lndpi -lcrypto -ljansson -lz -lm
 IANA_CSV ?= data/tls-parameters-4.csv
 
 # Debian packages: build, tests, and the sample-capture script.
-DEB_BUILD := libpcap-dev libndpi-dev libssl-dev pkg-config
+DEB_BUILD := libpcap-dev libndpi-dev libssl-dev pkg-config libjansson-dev zlib1g-dev
 DEB_TEST  := libcmocka-dev python3 jq clang libclang-rt-14-dev valgrind time libndpi-bin tshark
 
 SRC := tlsmon.c engine.c \
@@ -20,13 +20,14 @@ SRC := tlsmon.c engine.c \
        dissect/plaintext.c dissect/starttls_smtp.c dissect/starttls_pop3.c dissect/starttls_imap.c \
        dissect/starttls_ftp.c dissect/starttls_misc.c dissect/starttls_xmpp.c dissect/starttls_ldap.c \
        dissect/starttls_pgsql.c dissect/dtls.c dissect/stun.c dissect/quic.c \
-       report/json.c report/handshake_log.c report/summary.c report/tally.c report/cipher_lookup.c
+       report/json.c report/handshake_log.c report/summary.c report/tally.c report/cipher_lookup.c \
+       report/readiness.c report/readiness_out.c report/readiness_html.c report/client_labels.c
 GEN := build/cipher_names.c
 OBJ := $(SRC:%.c=build/%.o) build/cipher_names.o
 ASAN_OBJ := $(SRC:%.c=build/asan/%.o) build/asan/cipher_names.o
 LIB_OBJ := $(filter-out build/tlsmon.o,$(OBJ))
 
-.PHONY: all deps demo test unit e2e conformance conformance-gate bench fuzz fuzz-smoke asan asan-corpus clean format check-format
+.PHONY: all deps demo test unit e2e conformance conformance-gate bench flood fuzz fuzz-smoke asan asan-corpus clean format check-format
 
 all: deps tlsmon
 
@@ -83,6 +84,7 @@ unit: deps $(UNIT_TESTS)
 SHARED ?= ../shared
 e2e: deps tlsmon tlsmon-asan
 	tests/e2e/run-e2e.sh
+	tests/e2e/run-report.sh
 	@if [ -x $(SHARED)/tools/oracle ]; then \
 	  ORACLE=$(abspath $(SHARED)/tools/oracle) pcaps/mail/check-mail-pcaps.sh --strict; \
 	else echo "mail captures: skipped ($(SHARED)/tools/oracle not found)"; fi
@@ -127,6 +129,9 @@ fuzz: deps $(FUZZ_TARGETS)
 
 fuzz-smoke: deps $(FUZZ_TARGETS)
 	FUZZ_SECONDS=15 tests/fuzz/run-fuzz.sh
+
+flood: deps tlsmon
+	tests/flood/run-flood.sh
 
 asan-corpus: tlsmon-asan
 	@if [ -d $(SHARED)/corpus/ndpi ]; then tests/e2e/asan-corpus.sh $(SHARED)/corpus/ndpi; \

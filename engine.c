@@ -81,6 +81,8 @@ static void sink_settle(void *ctx, struct tls_handshake *hs, void *flow_ctx)
     if (!hs->protocol) /* a STARTTLS machine named it already */
         hs->protocol = proto;
     summary_add(e->summary, hs);
+    if (e->opt.report)
+        readiness_add_handshake(e->opt.report, hs);
     if (e->log)
         hslog_settle(e->log, hs);
 }
@@ -94,6 +96,8 @@ static void sink_plaintext(void *ctx, struct plaintext_record *pr, void *flow_ct
     if (!pr->protocol)
         pr->protocol = proto;
     summary_add_plaintext(e->summary, pr);
+    if (e->opt.report)
+        readiness_add_plaintext(e->opt.report, pr);
     if (e->log)
         hslog_plaintext(e->log, pr);
 }

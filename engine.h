@@ -7,12 +7,14 @@
 #include <stdint.h>
 
 #include "capture/source.h"
+#include "report/readiness.h"
 #include "report/summary.h"
 
 struct engine_options {
     size_t max_flows;     /* flow table cap */
     int64_t idle_us;      /* flows idle this long end */
     const char *log_path; /* NULL: no log */
+    struct readiness *report; /* NULL: no readiness report (tlsmon --report) */
 };
 
 struct engine;

@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capture/source.h"
 #include "dissect/classify.h"
 #include "engine.h"
+#include "report/readiness.h"
 
 #ifndef TLSMON_VERSION
 #define TLSMON_VERSION "0.1.0"
@@ -56,6 +58,12 @@ static void usage(FILE *out)
                  "  --log PATH             write the handshake log (NDJSON, one line per\n"
                  "                         handshake) to PATH, appending; '-' is stdout\n"
                  "  -q, --quiet            no summary\n"
+                 "  --report FORMAT        at the end, the readiness report (what breaks at the\n"
+                 "                         --floor) on stdout: text, csv, json or html; the\n"
+                 "                         summary then goes to stderr. `tlsmon report LOG...`\n"
+                 "                         makes the same report from logs (see its --help)\n"
+                 "  --floor VERSION        the report's version floor (default 1.2)\n"
+                 "  --labels FILE          the report's client fingerprint table\n"
                  "\n"
                  "Limits:\n"
                  "  --max-flows N          flows tracked at once (default 1000000); the least\n"
@@ -145,7 +153,15 @@ static int read_input(struct engine *e, const char *path, const char *filter)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_LOG = 256, OPT_MAX_FLOWS, OPT_FLOW_TIMEOUT, OPT_MAX_REASM };
+    enum {
+        OPT_LOG = 256,
+        OPT_MAX_FLOWS,
+        OPT_FLOW_TIMEOUT,
+        OPT_MAX_REASM,
+        OPT_REPORT,
+        OPT_FLOOR,
+        OPT_LABELS
+    };
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
         {"filter", required_argument, NULL, 'f'},
@@ -154,14 +170,23 @@ int main(int argc, char **argv)
         {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
         {"flow-timeout", required_argument, NULL, OPT_FLOW_TIMEOUT},
         {"max-reassembly-mb", required_argument, NULL, OPT_MAX_REASM},
+        {"report", required_argument, NULL, OPT_REPORT},
+        {"floor", required_argument, NULL, OPT_FLOOR},
+        {"labels", required_argument, NULL, OPT_LABELS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    struct engine_options opt = {1000000, 300 * 1000000LL, NULL};
-    const char *filter = NULL;
+    struct engine_options opt = {1000000, 300 * 1000000LL, NULL, NULL};
+    const char *filter = NULL, *floor = NULL, *labels = NULL;
+    enum readiness_format report_format = READINESS_TEXT;
+    int want_report = 0;
     int ninputs = 0, quiet = 0, c;
     unsigned long long v;
+
+    /* `tlsmon report LOG...`: the readiness report from logs, its own options. */
+    if (argc > 1 && strcmp(argv[1], "report") == 0)
+        return readiness_main(argc - 1, argv + 1);
 
     inputs = calloc((size_t)argc + 1, sizeof(*inputs));
     if (!inputs)
@@ -196,6 +221,19 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             engine_set_reassembly_cap(v << 20);
             break;
+        case OPT_REPORT:
+            if (readiness_parse_format(optarg, &report_format) < 0) {
+                fprintf(stderr, "tlsmon: --report: '%s' is not text, csv, json or html\n", optarg);
+                return EXIT_USAGE;
+            }
+            want_report = 1;
+            break;
+        case OPT_FLOOR:
+            floor = optarg;
+            break;
+        case OPT_LABELS:
+            labels = optarg;
+            break;
         case 'h':
             usage(stdout);
             return EXIT_OK;
@@ -218,6 +256,22 @@ int main(int argc, char **argv)
     }
 
     char err[512];
+    if (want_report && opt.log_path && strcmp(opt.log_path, "-") == 0) {
+        fprintf(stderr, "tlsmon: --report and --log - both write to stdout\n");
+        return EXIT_USAGE;
+    }
+    if (want_report) {
+        opt.report = readiness_new(floor, err, sizeof(err));
+        if (!opt.report) {
+            fprintf(stderr, "tlsmon: %s\n", err);
+            return EXIT_USAGE;
+        }
+        if (readiness_load_labels(opt.report, labels, err, sizeof(err)) < 0) {
+            fprintf(stderr, "tlsmon: %s\n", err);
+            readiness_free(opt.report);
+            return EXIT_INPUT;
+        }
+    }
     struct engine *e = engine_new(&opt, err, sizeof(err));
     if (!e) {
         fprintf(stderr, "tlsmon: %s\n", err);
@@ -243,13 +297,22 @@ int main(int argc, char **argv)
     if (!quiet) {
         struct run_counters counters;
         engine_counters(e, &counters);
-        FILE *out = opt.log_path && strcmp(opt.log_path, "-") == 0 ? stderr : stdout;
+        FILE *out = (opt.log_path && strcmp(opt.log_path, "-") == 0) || want_report ? stderr : stdout;
         summary_print(engine_summary(e), &counters, out);
         if (fflush(out) != 0 || ferror(out)) {
             fprintf(stderr, "tlsmon: cannot write the summary to %s: %s\n",
                     out == stdout ? "stdout" : "stderr", strerror(errno ? errno : EIO));
             rc = EXIT_OUTPUT;
         }
+    }
+    if (opt.report) {
+        const char *nc = getenv("NO_COLOR");
+        int color = report_format == READINESS_TEXT && isatty(STDOUT_FILENO) && !(nc && *nc);
+        if (readiness_write(opt.report, report_format, stdout, color) < 0 || fflush(stdout) != 0) {
+            fprintf(stderr, "tlsmon: cannot write the report to stdout: %s\n", strerror(errno));
+            rc = EXIT_OUTPUT;
+        }
+        readiness_free(opt.report);
     }
     engine_free(e);
     return rc;

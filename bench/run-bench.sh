@@ -100,7 +100,7 @@ cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
         read -r s t w c m pk <<<"$r"
         name=$t; [ "$t" = null ] && name="null libpcap loop"; [ "$t" = ndpi ] && name="ndpiReader -q -i"
         [ "$t" = tlsmon ] && name="tlsmon -q --log /dev/null"
-        echo "| $s | $name | $w | $c | $(awk -v m="$m" 'BEGIN {printf "%.1f", m / 1024}') | $(awk -v p="$pk" -v w="$w" 'BEGIN {printf "%.2f", w > 0 ? p / w / 1e6 : 0}') |"
+        echo "| $s | $name | $w | $c | $(awk -v m="$m" 'BEGIN {printf "%.1f", m / 1024}') | $(awk -v p="$pk" -v w="$w" 'BEGIN {printf "%.2f", (w > 0 ? p / w / 1e6 : 0)}') |"
     done
     echo
     echo "| file | tlsmon / null (wall) | ndpiReader / tlsmon (wall) |"
@@ -109,7 +109,7 @@ cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
         wn=$(printf '%s\n' "${results[@]}" | awk -v s="$s" '$1==s && $2=="null" {print $3}')
         wt=$(printf '%s\n' "${results[@]}" | awk -v s="$s" '$1==s && $2=="tlsmon" {print $3}')
         wd=$(printf '%s\n' "${results[@]}" | awk -v s="$s" '$1==s && $2=="ndpi" {print $3}')
-        echo "| $s | $(awk -v a="$wt" -v b="$wn" 'BEGIN {printf "%.2fx", b > 0 ? a / b : 0}') | $( [ -n "$wd" ] && awk -v a="$wd" -v b="$wt" 'BEGIN {printf "%.1fx", b > 0 ? a / b : 0}' || echo "ndpiReader not installed") |"
+        echo "| $s | $(awk -v a="$wt" -v b="$wn" 'BEGIN {printf "%.2fx", (b > 0 ? a / b : 0)}') | $( [ -n "$wd" ] && awk -v a="$wd" -v b="$wt" 'BEGIN {printf "%.1fx", (b > 0 ? a / b : 0)}' || echo "ndpiReader not installed") |"
     done
     if [ -n "$ipp_tlsmon" ]; then
         echo

@@ -86,7 +86,8 @@ e2e: deps tlsmon tlsmon-asan
 	tests/e2e/run-e2e.sh
 	tests/e2e/run-report.sh
 	@if [ -x $(SHARED)/tools/oracle ]; then \
-	  ORACLE=$(abspath $(SHARED)/tools/oracle) pcaps/mail/check-mail-pcaps.sh --strict; \
+	  ORACLE=$(abspath $(SHARED)/tools/oracle) pcaps/mail/check-mail-pcaps.sh --strict && \
+	  ORACLE=$(abspath $(SHARED)/tools/oracle) pcaps/turn/check-turn-pcaps.sh --strict; \
 	else echo "mail captures: skipped ($(SHARED)/tools/oracle not found)"; fi
 
 conformance-gate: tlsmon
@@ -113,7 +114,7 @@ bench: deps tlsmon build/null_loop
 # ---- fuzzing (clang libFuzzer, ASan + UBSan) ---------------------------
 FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_OBJ := $(filter-out build/fuzz/obj/tlsmon.o,$(SRC:%.c=build/fuzz/obj/%.o)) build/fuzz/obj/cipher_names.o
-FUZZ_TARGETS := build/fuzz/fuzz_tls_stream build/fuzz/fuzz_datagram build/fuzz/fuzz_capture
+FUZZ_TARGETS := build/fuzz/fuzz_tls_stream build/fuzz/fuzz_datagram build/fuzz/fuzz_capture build/fuzz/fuzz_report_line
 build/fuzz/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(WARN) -c $< -o $@

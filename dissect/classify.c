@@ -199,17 +199,9 @@ static const char *mapped_protocol(uint16_t id)
     return NULL;
 }
 
-static const char *alpn_protocol(const struct tls_handshake *hs)
+/* The protocol of an ALPN name, or NULL. */
+static const char *alpn_name_protocol(const char *chosen)
 {
-    const char *chosen = hs->has_sh && hs->sh.alpn_len ? hs->sh.alpn : NULL;
-    char first[256];
-    if (!chosen && hs->has_ch && hs->ch.alpn_len > 1 && hs->ch.alpn[0] < hs->ch.alpn_len) {
-        memcpy(first, hs->ch.alpn + 1, hs->ch.alpn[0]);
-        first[hs->ch.alpn[0]] = 0;
-        chosen = first;
-    }
-    if (!chosen)
-        return NULL;
     for (size_t i = 0; i < sizeof(alpn_map) / sizeof(*alpn_map); i++)
         if (strcmp(alpn_map[i].alpn, chosen) == 0)
             return alpn_map[i].name;
@@ -218,6 +210,21 @@ static const char *alpn_protocol(const struct tls_handshake *hs)
         return "https";
     if (strncmp(chosen, "doq-", 4) == 0)
         return "dns";
+    return NULL;
+}
+
+/* The ALPN protocol the server chose, else (only_offered) the client's
+ * first offer: an offer is a weaker hint than a well-known port. */
+static const char *alpn_protocol(const struct tls_handshake *hs, int only_offered)
+{
+    char first[256];
+    if (!only_offered)
+        return hs->has_sh && hs->sh.alpn_len ? alpn_name_protocol(hs->sh.alpn) : NULL;
+    if (hs->has_ch && hs->ch.alpn_len > 1 && hs->ch.alpn[0] < hs->ch.alpn_len) {
+        memcpy(first, hs->ch.alpn + 1, hs->ch.alpn[0]);
+        first[hs->ch.alpn[0]] = 0;
+        return alpn_name_protocol(first);
+    }
     return NULL;
 }
 
@@ -270,9 +277,16 @@ void classify_names(struct classifier *c, const struct classify_state *cs,
         p = mapped_protocol(cs->master);
     /* nDPI's "TLS", "QUIC", "DTLS" name the carrier, not the application. */
     if (!p || !strcmp(p, "dtls") || !strcmp(p, "quic")) {
-        const char *q = hs ? alpn_protocol(hs) : NULL;
+        /* Chosen ALPN, the server's well-known port (or the client's: a
+         * TURN server relays hellos toward its clients' ephemeral ports),
+         * then the client's first ALPN offer. */
+        const char *q = hs ? alpn_protocol(hs, 0) : NULL;
         if (!q && hs)
             q = port_protocol(hs->server.port);
+        if (!q && hs)
+            q = port_protocol(hs->client.port);
+        if (!q && hs)
+            q = alpn_protocol(hs, 1);
         if (q)
             p = q;
     }

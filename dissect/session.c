@@ -21,6 +21,7 @@
  * login. */
 #define MAX_SEGMENTS_WITHOUT_HELLO 24
 #define MAX_PLAINTEXT_SEGMENTS 96
+#define MAX_DATAGRAMS_WITHOUT_HELLO 64
 
 struct session_stats session_stats;
 static uint64_t next_handshake_seq = 1;
@@ -646,7 +647,11 @@ void session_datagram(struct tls_session *s, int dir, struct span payload, int64
     } else if (s->carrier == CARRIER_DTLS) {
         demux_datagram(s, dir, payload, ENCAP_DIRECT, NULL, 0);
     }
-    if (!s->hs && !s->finished && ++s->segments > MAX_SEGMENTS_WITHOUT_HELLO)
+    /* STUN/TURN control messages (ICE checks, allocations) can come in
+     * dozens before the DTLS starts: only other datagrams count. */
+    uint8_t b0;
+    int control = span_peek_u8(&payload, 0, &b0) && stun_demux(b0) == DEMUX_STUN;
+    if (!s->hs && !s->finished && !control && ++s->segments > MAX_DATAGRAMS_WITHOUT_HELLO)
         s->finished = 1;
 }
 

@@ -17,7 +17,9 @@ enum demux_kind stun_demux(uint8_t b)
         return DEMUX_STUN;
     if (b >= 20 && b <= 63)
         return DEMUX_DTLS;
-    if (b >= 64 && b <= 79)
+    /* RFC 7983 gives TURN channels 64-79 (RFC 8656's 0x4000-0x4FFF); RFC
+     * 5766 allowed channels up to 0x7FFF, and servers still accept them. */
+    if (b >= 64 && b <= 127)
         return DEMUX_CHANNEL;
     if (b >= 128 && b <= 191)
         return DEMUX_RTP;
@@ -100,6 +102,8 @@ int turn_channel_frame(struct span p, int padded, uint16_t *channel, struct span
     size_t total = 4u + len;
     if (padded)
         total = (total + 3) & ~(size_t)3;
+    if (total > p.n)
+        return 0; /* the padding has not arrived yet */
     *frame_len = total;
     return 1;
 }

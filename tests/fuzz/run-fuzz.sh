@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_EACH=${FUZZ_SECONDS:-60}
-TARGETS=(fuzz_tls_stream fuzz_datagram fuzz_capture)
+TARGETS=(fuzz_tls_stream fuzz_datagram fuzz_capture fuzz_report_line)
 SEEDS=build/fuzz/seeds
 if [ ! -d "$SEEDS" ]; then
     python3 tests/fuzz/make-seeds.py "$SEEDS" pcaps/*.pcap pcaps/mail/*.pcap \
@@ -30,6 +30,13 @@ for t in "${TARGETS[@]}"; do
     fi
     # 2. fuzz for a while from the seeds
     seeds=$SEEDS/$sub
+    if [ "$t" = fuzz_report_line ] && [ ! -d "$seeds" ]; then
+        # seeds: tlsmon's own logs of the sample captures
+        mkdir -p "$seeds"
+        for f in pcaps/expected/*.tlsmon.ndjson pcaps/*/expected/*.tlsmon.ndjson; do
+            [ -s "$f" ] && cp "$f" "$seeds/$(basename "$f")"
+        done
+    fi
     [ -d "$seeds" ] || seeds=$SEEDS/capture
     if "$bin" -max_total_time="$SECONDS_EACH" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
         -dict=tests/fuzz/tls.dict -artifact_prefix="$reg/" -print_final_stats=1 \

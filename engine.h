@@ -11,9 +11,9 @@
 #include "report/summary.h"
 
 struct engine_options {
-    size_t max_flows;     /* flow table cap */
-    int64_t idle_us;      /* flows idle this long end */
-    const char *log_path; /* NULL: no log */
+    size_t max_flows;         /* flow table cap */
+    int64_t idle_us;          /* flows idle this long end */
+    const char *log_path;     /* NULL: no log */
     struct readiness *report; /* NULL: no readiness report (tlsmon --report) */
 };
 

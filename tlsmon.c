@@ -69,10 +69,10 @@ static void usage(FILE *out)
                  "  --max-flows N          flows tracked at once (default 1000000); the least\n"
                  "                         recently seen flow is evicted at the cap (counted)\n"
                  "  --flow-timeout SEC     a flow idle this long ends (default 300; UDP flows at\n"
-            "                         most 60, closed connections linger 10)\n"
-            "  --max-reassembly-mb N  bytes held for TCP reassembly, and for hellos being\n"
-            "                         gathered, each at most N MiB in all (default 256);\n"
-            "                         past it a flow's handshake is given up and counted\n"
+                 "                         most 60, closed connections linger 10)\n"
+                 "  --max-reassembly-mb N  bytes held for TCP reassembly, and for hellos being\n"
+                 "                         gathered, each at most N MiB in all (default 256);\n"
+                 "                         past it a flow's handshake is given up and counted\n"
                  "\n"
                  "  -h, --help             this text\n"
                  "  -V, --version          version and library versions\n"
@@ -297,7 +297,8 @@ int main(int argc, char **argv)
     if (!quiet) {
         struct run_counters counters;
         engine_counters(e, &counters);
-        FILE *out = (opt.log_path && strcmp(opt.log_path, "-") == 0) || want_report ? stderr : stdout;
+        FILE *out =
+            (opt.log_path && strcmp(opt.log_path, "-") == 0) || want_report ? stderr : stdout;
         summary_print(engine_summary(e), &counters, out);
         if (fflush(out) != 0 || ferror(out)) {
             fprintf(stderr, "tlsmon: cannot write the summary to %s: %s\n",

@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[PCAP_ERRBUF_SIZE];
     if (!engine) {
-        struct engine_options opt = {4096, 60 * 1000000LL, "/dev/null"};
+        struct engine_options opt = {4096, 60 * 1000000LL, "/dev/null", NULL};
         engine = engine_new(&opt, err, sizeof(err));
         if (!engine)
             abort();

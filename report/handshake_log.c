@@ -2,6 +2,7 @@
 #include "handshake_log.h"
 
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,10 @@ void format_ip(const struct endpoint *e, char *out, size_t len)
 
 void format_timestamp(int64_t ts_us, char *out, size_t len)
 {
+    /* The date and time to the second change rarely between handshakes:
+     * formatted once per second, the microseconds appended by hand. */
+    static int64_t cached_sec = INT64_MIN;
+    static char cached[64];
     int64_t sec64 = ts_us / 1000000;
     long usec = (long)(ts_us % 1000000);
     if (usec < 0) {
@@ -99,11 +104,18 @@ void format_timestamp(int64_t ts_us, char *out, size_t len)
         sec64 = -62167219200LL;
         usec = 0;
     }
-    time_t sec = (time_t)sec64;
-    struct tm tm;
-    gmtime_r(&sec, &tm);
-    snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+    if (sec64 != cached_sec) {
+        time_t sec = (time_t)sec64;
+        struct tm tm;
+        gmtime_r(&sec, &tm);
+        snprintf(cached, sizeof(cached), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        cached_sec = sec64;
+    }
+    char frac[9] = ".000000Z";
+    for (int i = 6; i >= 1; i--, usec /= 10)
+        frac[i] = (char)('0' + usec % 10);
+    snprintf(out, len, "%s%s", cached, frac);
 }
 
 const char *cipher_display_name(uint16_t v, char buf[8])

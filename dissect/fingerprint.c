@@ -6,6 +6,9 @@
 #include "fingerprint.h"
 
 #include <openssl/evp.h>
+#include <sys/random.h>
+
+#include "../capture/siphash.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -273,4 +276,84 @@ int fingerprint_ja4(const struct tls_client_hello *ch, enum ja4_transport transp
              ja4_version(tls_client_max_version(ch)), ch->has_sni ? 'd' : 'i', nc > 99 ? 99 : nc,
              ne > 99 ? 99 : ne, alpn, hb, hc);
     return 1;
+}
+
+struct fingerprint_cache_stats fingerprint_cache_stats;
+
+struct cache_entry {
+    uint64_t key; /* 0: empty */
+    uint8_t has_ja3, has_ja4;
+    char ja3[JA3_HEX_LEN + 1];
+    char ja4[JA4_MAX_LEN + 1];
+};
+
+static struct cache_entry cache[FINGERPRINT_CACHE];
+static uint8_t cache_key[16];
+static int cache_keyed;
+
+/* Append a field to the hash input, bounded. */
+static void put_bytes(uint8_t *buf, size_t *len, size_t cap, const void *p, size_t n)
+{
+    if (*len + n > cap)
+        n = cap - *len;
+    memcpy(buf + *len, p, n);
+    *len += n;
+}
+
+/* Everything JA3 and JA4 read, hashed. */
+static uint64_t hello_key(const struct tls_client_hello *ch, enum ja4_transport transport)
+{
+    uint8_t in[2 * (TLS_MAX_CIPHERS + TLS_MAX_EXTENSIONS + TLS_MAX_GROUPS + TLS_MAX_SIGALGS +
+                    TLS_MAX_VERSIONS) +
+               TLS_MAX_POINT_FORMATS + TLS_MAX_ALPN_BYTES + 32];
+    size_t len = 0, cap = sizeof(in);
+    uint8_t head[16] = {(uint8_t)transport,
+                        ch->has_sni,
+                        ch->has_supported_versions,
+                        ch->n_point_formats,
+                        ch->alpn_len,
+                        ch->truncated,
+                        ch->sslv2_format,
+                        (uint8_t)(ch->legacy_version >> 8),
+                        (uint8_t)ch->legacy_version};
+    uint16_t counts[5] = {ch->n_ciphers, ch->n_extensions, ch->n_groups, ch->n_sigalgs,
+                          ch->n_versions};
+    put_bytes(in, &len, cap, head, sizeof(head));
+    put_bytes(in, &len, cap, counts, sizeof(counts));
+    put_bytes(in, &len, cap, ch->ciphers, 2u * ch->n_ciphers);
+    put_bytes(in, &len, cap, ch->extensions, 2u * ch->n_extensions);
+    put_bytes(in, &len, cap, ch->groups, 2u * ch->n_groups);
+    put_bytes(in, &len, cap, ch->sigalgs, 2u * ch->n_sigalgs);
+    put_bytes(in, &len, cap, ch->versions, 2u * ch->n_versions);
+    put_bytes(in, &len, cap, ch->point_formats, ch->n_point_formats);
+    put_bytes(in, &len, cap, ch->alpn, ch->alpn_len);
+    uint64_t k = siphash24(cache_key, in, len);
+    return k ? k : 1;
+}
+
+void fingerprint_client(const struct tls_client_hello *ch, enum ja4_transport transport,
+                        char ja3[JA3_HEX_LEN + 1], int *has_ja3, char ja4[JA4_MAX_LEN + 1],
+                        int *has_ja4)
+{
+    if (!cache_keyed) {
+        if (getrandom(cache_key, sizeof(cache_key), 0) != (ssize_t)sizeof(cache_key))
+            memset(cache_key, 0x5a, sizeof(cache_key)); /* no entropy: still correct */
+        cache_keyed = 1;
+    }
+    uint64_t k = hello_key(ch, transport);
+    struct cache_entry *e = &cache[k % FINGERPRINT_CACHE];
+    if (e->key != k) {
+        fingerprint_cache_stats.misses++;
+        e->key = k;
+        e->has_ja3 = (uint8_t)fingerprint_ja3(ch, e->ja3);
+        e->has_ja4 = (uint8_t)fingerprint_ja4(ch, transport, e->ja4);
+    } else {
+        fingerprint_cache_stats.hits++;
+    }
+    *has_ja3 = e->has_ja3;
+    *has_ja4 = e->has_ja4;
+    if (e->has_ja3)
+        memcpy(ja3, e->ja3, JA3_HEX_LEN + 1);
+    if (e->has_ja4)
+        memcpy(ja4, e->ja4, JA4_MAX_LEN + 1);
 }

@@ -22,4 +22,19 @@ int fingerprint_ja3s(const struct tls_server_hello *sh, char out[JA3_HEX_LEN + 1
 int fingerprint_ja4(const struct tls_client_hello *ch, enum ja4_transport transport,
                     char out[JA4_MAX_LEN + 1]);
 
+/* JA3 and JA4 of a ClientHello through a cache: most hellos on a network
+ * come from a few client stacks, and the digests are the costly part. The
+ * cache is keyed by a keyed hash (SipHash-2-4, random key) of every field
+ * the two fingerprints read, direct-mapped, FINGERPRINT_CACHE entries. Each
+ * result is 1 when written, 0 when the hello cannot be fingerprinted. */
+#define FINGERPRINT_CACHE 4096
+void fingerprint_client(const struct tls_client_hello *ch, enum ja4_transport transport,
+                        char ja3[JA3_HEX_LEN + 1], int *has_ja3, char ja4[JA4_MAX_LEN + 1],
+                        int *has_ja4);
+
+struct fingerprint_cache_stats {
+    uint64_t hits, misses;
+};
+extern struct fingerprint_cache_stats fingerprint_cache_stats;
+
 #endif

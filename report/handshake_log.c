@@ -231,13 +231,16 @@ static void client_json(struct json *j, const struct tls_handshake *hs)
             json_string_n(j, NULL, (const char *)name.p, name.n);
         json_close_array(j);
     }
-    if (fingerprint_ja3(ch, fp))
-        json_string(j, "ja3", fp);
     enum ja4_transport t = hs->encapsulation == ENCAP_QUIC ? JA4_QUIC
                            : ch->dtls                      ? JA4_DTLS
                                                            : JA4_TCP;
-    if (fingerprint_ja4(ch, t, fp))
-        json_string(j, "ja4", fp);
+    char ja3[JA3_HEX_LEN + 1];
+    int has_ja3, has_ja4;
+    fingerprint_client(ch, t, ja3, &has_ja3, fp, &has_ja4);
+    if (has_ja3)
+        json_string_trusted(j, "ja3", ja3);
+    if (has_ja4)
+        json_string_trusted(j, "ja4", fp);
     json_close_object(j);
 }
 

@@ -242,6 +242,42 @@ static void test_ja4_grease_signature_algorithm_ignored(void **state)
     assert_string_equal(out, "t13d1516h2_8daaf6152771_e5627efa2ab1");
 }
 
+/* The cached path gives what the direct computation gives; a hello that
+ * differs in one suite is a miss, the same hello again a hit. */
+static void test_client_cache(void **state)
+{
+    (void)state;
+    const char *fixtures[] = {FX_TLS12_CH, FX_CURL13_CH, FX_CHROME_CH};
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < sizeof(fixtures) / sizeof(*fixtures); i++) {
+            char ja3[JA3_HEX_LEN + 1], ja4[JA4_MAX_LEN + 1], d3[JA3_HEX_LEN + 1],
+                d4[JA4_MAX_LEN + 1];
+            int h3, h4;
+            load_ch(fixtures[i]);
+            uint64_t hits = fingerprint_cache_stats.hits;
+            fingerprint_client(&ch, JA4_TCP, ja3, &h3, ja4, &h4);
+            assert_int_equal(h3, fingerprint_ja3(&ch, d3));
+            assert_int_equal(h4, fingerprint_ja4(&ch, JA4_TCP, d4));
+            assert_string_equal(ja3, d3);
+            assert_string_equal(ja4, d4);
+            if (round == 1)
+                assert_int_equal(fingerprint_cache_stats.hits, hits + 1);
+            /* One suite changed: another fingerprint, computed afresh the
+             * first time (and found in the cache the second). */
+            ch.ciphers[0] ^= 0x0100;
+            uint64_t misses = fingerprint_cache_stats.misses;
+            fingerprint_client(&ch, JA4_TCP, ja3, &h3, ja4, &h4);
+            assert_int_equal(fingerprint_cache_stats.misses, misses + (round == 0));
+            assert_true(fingerprint_ja3(&ch, d3));
+            assert_string_equal(ja3, d3);
+            /* The QUIC transport letter is part of the key too. */
+            load_ch(fixtures[i]);
+            fingerprint_client(&ch, JA4_QUIC, ja3, &h3, ja4, &h4);
+            assert_int_equal(ja4[0], 'q');
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_ja4_transport_and_sni),
         cmocka_unit_test(test_ja4_alpn_rule),
         cmocka_unit_test(test_ja4_grease_signature_algorithm_ignored),
+        cmocka_unit_test(test_client_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -244,18 +244,30 @@ static void client_json(struct json *j, const struct tls_handshake *hs)
     json_close_object(j);
 }
 
-void handshake_to_json(const struct tls_handshake *hs, struct json *j)
+/* What every record starts with: time, dataset, the two sides, network.
+ * The object is left open for the record's own fields. */
+static void record_head_json(struct json *j, int64_t ts_us, const char *dataset,
+                             const struct endpoint *client, const struct endpoint *server,
+                             uint8_t transport, const char *protocol, const char *application,
+                             int has_vlan, uint16_t vlan)
 {
-    char ts[40], buf[8], fp[JA3_HEX_LEN + 1];
-    format_timestamp(hs->ts_us, ts, sizeof(ts));
+    char ts[40];
+    format_timestamp(ts_us, ts, sizeof(ts));
     json_open_object(j, NULL);
     json_string(j, "@timestamp", ts);
     json_open_object(j, "event");
-    json_string(j, "dataset", "tlsmon.handshake");
+    json_string(j, "dataset", dataset);
     json_close_object(j);
-    endpoint_json(j, "source", &hs->client);
-    endpoint_json(j, "destination", &hs->server);
-    network_json(j, hs->transport, hs->protocol, hs->application, hs->has_vlan, hs->vlan);
+    endpoint_json(j, "source", client);
+    endpoint_json(j, "destination", server);
+    network_json(j, transport, protocol, application, has_vlan, vlan);
+}
+
+void handshake_to_json(const struct tls_handshake *hs, struct json *j)
+{
+    char buf[8], fp[JA3_HEX_LEN + 1];
+    record_head_json(j, hs->ts_us, "tlsmon.handshake", &hs->client, &hs->server, hs->transport,
+                     hs->protocol, hs->application, hs->has_vlan, hs->vlan);
 
     json_open_object(j, "tls");
     json_string(j, "encapsulation", encapsulation_name((enum encapsulation)hs->encapsulation));
@@ -399,16 +411,8 @@ void hslog_settle(struct hslog *l, const struct tls_handshake *hs)
 
 void plaintext_to_json(const struct plaintext_record *pr, struct json *j)
 {
-    char ts[40];
-    format_timestamp(pr->ts_us, ts, sizeof(ts));
-    json_open_object(j, NULL);
-    json_string(j, "@timestamp", ts);
-    json_open_object(j, "event");
-    json_string(j, "dataset", "tlsmon.plaintext");
-    json_close_object(j);
-    endpoint_json(j, "source", &pr->client);
-    endpoint_json(j, "destination", &pr->server);
-    network_json(j, pr->transport, pr->protocol, pr->application, pr->has_vlan, pr->vlan);
+    record_head_json(j, pr->ts_us, "tlsmon.plaintext", &pr->client, &pr->server, pr->transport,
+                     pr->protocol, pr->application, pr->has_vlan, pr->vlan);
     json_open_object(j, "tlsmon");
     if (pr->starttls_offered)
         json_bool(j, "starttls_offered", pr->starttls_offered == 2);

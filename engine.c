@@ -28,6 +28,7 @@ struct flow_state {
 
 struct engine {
     struct engine_options opt;
+    const struct engine_tap *tap;
     struct flow_table *flows;
     struct classifier *classifier;
     struct hslog *log;
@@ -70,6 +71,31 @@ static void sink_begin(void *ctx, struct tls_handshake *hs)
     struct engine *e = ctx;
     if (e->log)
         hslog_begin(e->log, hs);
+    if (e->tap && e->tap->begin)
+        e->tap->begin(e->tap->ctx, hs);
+}
+
+/* The report side of a named record. */
+static void report_settled(struct engine *e, const struct tls_handshake *hs)
+{
+    summary_add(e->summary, hs);
+    if (e->opt.report)
+        readiness_add_handshake(e->opt.report, hs);
+    if (e->log)
+        hslog_settle(e->log, hs);
+    if (e->tap && e->tap->settle)
+        e->tap->settle(e->tap->ctx, hs);
+}
+
+static void report_plaintext(struct engine *e, const struct plaintext_record *pr)
+{
+    summary_add_plaintext(e->summary, pr);
+    if (e->opt.report)
+        readiness_add_plaintext(e->opt.report, pr);
+    if (e->log)
+        hslog_plaintext(e->log, pr);
+    if (e->tap && e->tap->plaintext)
+        e->tap->plaintext(e->tap->ctx, pr);
 }
 
 static void sink_settle(void *ctx, struct tls_handshake *hs, void *flow_ctx)
@@ -80,11 +106,7 @@ static void sink_settle(void *ctx, struct tls_handshake *hs, void *flow_ctx)
     classify_names(e->classifier, fs ? &fs->cls : NULL, hs, &proto, &hs->application);
     if (!hs->protocol) /* a STARTTLS machine named it already */
         hs->protocol = proto;
-    summary_add(e->summary, hs);
-    if (e->opt.report)
-        readiness_add_handshake(e->opt.report, hs);
-    if (e->log)
-        hslog_settle(e->log, hs);
+    report_settled(e, hs);
 }
 
 static void sink_plaintext(void *ctx, struct plaintext_record *pr, void *flow_ctx)
@@ -95,11 +117,23 @@ static void sink_plaintext(void *ctx, struct plaintext_record *pr, void *flow_ct
     classify_names(e->classifier, fs ? &fs->cls : NULL, NULL, &proto, &pr->application);
     if (!pr->protocol)
         pr->protocol = proto;
-    summary_add_plaintext(e->summary, pr);
-    if (e->opt.report)
-        readiness_add_plaintext(e->opt.report, pr);
+    report_plaintext(e, pr);
+}
+
+void engine_add_begin(struct engine *e, const struct tls_handshake *hs)
+{
     if (e->log)
-        hslog_plaintext(e->log, pr);
+        hslog_begin(e->log, hs);
+}
+
+void engine_add_settled(struct engine *e, const struct tls_handshake *hs)
+{
+    report_settled(e, hs);
+}
+
+void engine_add_plaintext(struct engine *e, const struct plaintext_record *pr)
+{
+    report_plaintext(e, pr);
 }
 
 static void flow_state_free(struct engine *e, struct flow *f, enum settle_reason why)
@@ -129,7 +163,8 @@ static void on_flow_end(struct flow *f, enum flow_end_reason why, void *ctx)
     flow_state_free(ctx, f, map[why]);
 }
 
-struct engine *engine_new(const struct engine_options *opt, char *err, size_t errlen)
+static struct engine *engine_make(const struct engine_options *opt, int dissect, char *err,
+                                  size_t errlen)
 {
     struct engine *e = calloc(1, sizeof(*e));
     if (!e) {
@@ -151,7 +186,7 @@ struct engine *engine_new(const struct engine_options *opt, char *err, size_t er
         engine_free(e);
         return NULL;
     }
-    if (!(e->classifier = classifier_new(err, errlen))) {
+    if (dissect && !(e->classifier = classifier_new(err, errlen))) {
         engine_free(e);
         return NULL;
     }
@@ -160,6 +195,21 @@ struct engine *engine_new(const struct engine_options *opt, char *err, size_t er
         return NULL;
     }
     return e;
+}
+
+struct engine *engine_new(const struct engine_options *opt, char *err, size_t errlen)
+{
+    return engine_make(opt, 1, err, errlen);
+}
+
+struct engine *engine_new_report_only(const struct engine_options *opt, char *err, size_t errlen)
+{
+    return engine_make(opt, 0, err, errlen);
+}
+
+void engine_set_tap(struct engine *e, const struct engine_tap *tap)
+{
+    e->tap = tap;
 }
 
 static void count_decode_failure(struct engine *e, enum decode_result r)
@@ -337,6 +387,35 @@ void engine_frame(void *ctx, int linktype, const struct frame *fr)
         flow_table_mark_closed(e->flows, f);
 }
 
+void engine_tick(struct engine *e, int64_t now_us)
+{
+    if (!e->flows || now_us <= e->now_us)
+        return;
+    e->now_us = now_us;
+    if (e->now_us - e->last_expire_us >= EXPIRE_EVERY_US) {
+        flow_table_expire(e->flows, e->now_us, &e->timeouts);
+        e->last_expire_us = e->now_us;
+    }
+}
+
+int engine_flush_log(struct engine *e, char *err, size_t errlen)
+{
+    return e->log ? hslog_flush(e->log, err, errlen) : 0;
+}
+
+int engine_reopen_log(struct engine *e, char *err, size_t errlen)
+{
+    return e->log ? hslog_reopen(e->log, err, errlen) : 0;
+}
+
+uint64_t engine_active_flows(const struct engine *e)
+{
+    struct flow_table_stats fst = {0};
+    if (e->flows)
+        flow_table_get_stats(e->flows, &fst);
+    return fst.active;
+}
+
 int engine_finish(struct engine *e, char *err, size_t errlen)
 {
     int rc = 0;
@@ -379,6 +458,12 @@ void engine_counters(const struct engine *e, struct run_counters *c)
         flow_table_get_stats(e->flows, &fst);
     if (c->first_ts < 0)
         c->first_ts = 0;
+    if (e->log) { /* still running: the log's figures so far */
+        struct hslog_stats ls;
+        hslog_get_stats(e->log, &ls);
+        c->log_written = ls.written;
+        c->log_out_of_order = ls.out_of_order;
+    }
     c->flows_created = fst.created;
     c->flows_peak = fst.peak;
     c->flows_evicted = fst.evicted;

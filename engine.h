@@ -10,6 +10,16 @@
 #include "report/readiness.h"
 #include "report/summary.h"
 
+/* Called with each record after the engine's own report side (summary,
+ * readiness report, log): the interval metrics, and worker processes that
+ * forward records to the process that writes the log. */
+struct engine_tap {
+    void (*begin)(void *ctx, const struct tls_handshake *hs);
+    void (*settle)(void *ctx, const struct tls_handshake *hs);
+    void (*plaintext)(void *ctx, const struct plaintext_record *pr);
+    void *ctx;
+};
+
 struct engine_options {
     size_t max_flows;         /* flow table cap */
     int64_t idle_us;          /* flows idle this long end */
@@ -21,8 +31,35 @@ struct engine;
 
 struct engine *engine_new(const struct engine_options *opt, char *err, size_t errlen);
 
-/* The frame callback for source_read_file. */
+/* An engine with no packets of its own: records dissected elsewhere
+ * (worker processes) come in through engine_add_*; nDPI is not started. */
+struct engine *engine_new_report_only(const struct engine_options *opt, char *err, size_t errlen);
+
+/* Call tap (NULL: none) with every record from now on. */
+void engine_set_tap(struct engine *e, const struct engine_tap *tap);
+
+/* The frame callback for source_read_file and live_poll. */
 void engine_frame(void *engine, int linktype, const struct frame *fr);
+
+/* Time passes without packets (a quiet link): flows idle at now_us end, so
+ * their handshakes settle. Time never goes back. */
+void engine_tick(struct engine *e, int64_t now_us);
+
+/* Records dissected by another engine (a worker process), in the order it
+ * made them: begin reserves hs->seq's place in the log, settled writes it.
+ * hs->protocol and hs->application are already named. */
+void engine_add_begin(struct engine *e, const struct tls_handshake *hs);
+void engine_add_settled(struct engine *e, const struct tls_handshake *hs);
+void engine_add_plaintext(struct engine *e, const struct plaintext_record *pr);
+
+/* Write buffered log lines out now (live: lines appear as they settle), and
+ * reopen the log file (SIGHUP, after logrotate moved it). 0, or -1 with a
+ * message. */
+int engine_flush_log(struct engine *e, char *err, size_t errlen);
+int engine_reopen_log(struct engine *e, char *err, size_t errlen);
+
+/* Flows in the table now. */
+uint64_t engine_active_flows(const struct engine *e);
 
 /* End every flow (settling open handshakes) and flush the log. Returns 0, or
  * -1 with a message when the log could not be written. */

@@ -120,9 +120,8 @@ static void describe_open_error(const char *path, const char *pcap_err, long siz
         snprintf(err, errlen, "%s: %s", path, pcap_err);
 }
 
-/* Microseconds since the epoch; a pcapng timestamp can be any 64-bit
- * value, so out-of-range seconds are clamped rather than overflowed. */
-static int64_t timestamp_us(int64_t sec, int64_t usec)
+/* Out-of-range seconds are clamped rather than overflowed. */
+int64_t source_timestamp_us(int64_t sec, int64_t usec)
 {
     const int64_t max_sec = (INT64_MAX - 999999) / 1000000;
     if (sec > max_sec)
@@ -201,7 +200,8 @@ enum source_status source_read_stream(FILE *fp, const char *name, long size, con
     const u_char *data;
     int rc;
     while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
-        struct frame fr = {timestamp_us(h->ts.tv_sec, h->ts.tv_usec), h->caplen, h->len, data};
+        struct frame fr = {source_timestamp_us(h->ts.tv_sec, h->ts.tv_usec), h->caplen, h->len,
+                           data};
         fn(ctx, lt, &fr);
         if (stop && *stop) {
             status = SOURCE_STOPPED;

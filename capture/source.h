@@ -1,5 +1,5 @@
 /* source.h: packets from capture files (pcap, pcapng; a directory; stdin)
- * through libpcap. */
+ * through libpcap. Interfaces are in live.h. */
 #ifndef TLSMON_SOURCE_H
 #define TLSMON_SOURCE_H
 
@@ -46,5 +46,9 @@ void source_free_list(char **list);
 int source_looks_like_capture(const char *path);
 
 const char *source_libpcap_version(void);
+
+/* Microseconds since the epoch of a libpcap timestamp, clamped (a pcapng
+ * timestamp can be any 64-bit value). */
+int64_t source_timestamp_us(int64_t sec, int64_t usec);
 
 #endif

@@ -16,12 +16,14 @@ DEB_TEST  := libcmocka-dev python3 jq clang libclang-rt-14-dev valgrind time lib
 
 SRC := tlsmon.c engine.c \
        capture/decode.c capture/flow_table.c capture/siphash.c capture/tcp_reasm.c capture/source.c \
+       capture/live.c \
        dissect/tls_hello.c dissect/tls_stream.c dissect/session.c dissect/fingerprint.c dissect/classify.c \
        dissect/plaintext.c dissect/starttls_smtp.c dissect/starttls_pop3.c dissect/starttls_imap.c \
        dissect/starttls_ftp.c dissect/starttls_misc.c dissect/starttls_xmpp.c dissect/starttls_ldap.c \
        dissect/starttls_pgsql.c dissect/dtls.c dissect/stun.c dissect/quic.c \
        report/json.c report/handshake_log.c report/summary.c report/tally.c report/cipher_lookup.c \
-       report/readiness.c report/readiness_out.c report/readiness_html.c report/client_labels.c
+       report/readiness.c report/readiness_out.c report/readiness_html.c report/client_labels.c \
+       report/metrics.c
 GEN := build/cipher_names.c
 OBJ := $(SRC:%.c=build/%.o) build/cipher_names.o
 ASAN_OBJ := $(SRC:%.c=build/asan/%.o) build/asan/cipher_names.o

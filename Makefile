@@ -14,7 +14,7 @@ IANA_CSV ?= data/tls-parameters-4.csv
 DEB_BUILD := libpcap-dev libndpi-dev libssl-dev pkg-config libjansson-dev zlib1g-dev
 DEB_TEST  := libcmocka-dev python3 jq clang libclang-rt-14-dev valgrind time libndpi-bin tshark
 
-SRC := tlsmon.c engine.c \
+SRC := tlsmon.c engine.c monitor.c worker_pipe.c \
        capture/decode.c capture/flow_table.c capture/siphash.c capture/tcp_reasm.c capture/source.c \
        capture/live.c \
        dissect/tls_hello.c dissect/tls_stream.c dissect/session.c dissect/fingerprint.c dissect/classify.c \

@@ -6,25 +6,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "capture/live.h"
 #include "capture/source.h"
 #include "dissect/classify.h"
 #include "engine.h"
+#include "monitor.h"
+#include "report/metrics.h"
 #include "report/readiness.h"
 
 #ifndef TLSMON_VERSION
 #define TLSMON_VERSION "0.1.0"
 #endif
-
-/* Exit codes (also in README.md and --help). */
-enum {
-    EXIT_OK = 0,
-    EXIT_INPUT = 1,  /* an input could not be read (the others were) */
-    EXIT_USAGE = 2,  /* bad command line */
-    EXIT_OUTPUT = 3, /* the log could not be written */
-    EXIT_INTERNAL = 4,
-};
 
 static volatile int stop_requested;
 static const char **inputs; /* freed at exit, whichever way main returns */
@@ -43,21 +38,48 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
     fprintf(out, "Usage: tlsmon -r FILE [-r FILE ...] [options]\n"
+                 "       tlsmon -i IFACE [-i IFACE ...] [options]\n"
+                 "       tlsmon report [options] LOG...\n"
                  "\n"
-                 "Passive TLS version monitor: reads packet captures and reports which\n"
-                 "SSL/TLS versions and cipher suites every client and server offers and\n"
-                 "negotiates.\n"
+                 "Passive TLS version monitor: reads packet captures, or listens on network\n"
+                 "interfaces, and reports which SSL/TLS versions and cipher suites every\n"
+                 "client and server offers and negotiates.\n"
                  "\n"
                  "Input:\n"
                  "  -r, --read FILE        read a pcap or pcapng file; a directory reads every\n"
                  "                         capture below it (sorted by path); '-' reads stdin.\n"
                  "                         Repeatable: flows continue across files.\n"
+                 "  -i, --interface IFACE  listen on a network interface ('any': all of them).\n"
+                 "                         Repeatable. Runs until SIGINT or SIGTERM\n"
                  "  -f, --filter 'BPF'     only packets matching this tcpdump-style filter\n"
+                 "\n"
+                 "Live capture (-i):\n"
+                 "  --no-promisc           leave the interface out of promiscuous mode\n"
+                 "  -s, --snaplen BYTES    bytes kept of each packet (default 262144: whole\n"
+                 "                         frames, so every hello is whole)\n"
+                 "  -B, --buffer-size MIB  the kernel ring of each interface and worker\n"
+                 "                         (default 32)\n"
+                 "  --immediate            hand packets on one by one (default: a ring block\n"
+                 "                         at a time, fewer wake-ups)\n"
+                 "  --workers N            spread flows over N worker processes (Linux\n"
+                 "                         PACKET_FANOUT, hash mode; one flow, one worker);\n"
+                 "                         --max-flows and --max-reassembly-mb are per worker\n"
+                 "  --interval SEC         every SEC seconds (default 60) a summary of the\n"
+                 "                         interval and of the run so far\n"
+                 "  -Z, --user USER        run as USER once the capture is open (default\n"
+                 "                         'nobody' when started as root)\n"
+                 "  --no-drop-privileges   go on as root (tlsmon refuses to otherwise)\n"
+                 "  Signals: SIGINT/SIGTERM settle every open handshake, write the final\n"
+                 "  summary and exit 0; SIGHUP reopens the log; SIGUSR1 writes a summary now.\n"
                  "\n"
                  "Output:\n"
                  "  --log PATH             write the handshake log (NDJSON, one line per\n"
                  "                         handshake) to PATH, appending; '-' is stdout\n"
-                 "  -q, --quiet            no summary\n"
+                 "  -q, --quiet            no summary on stdout\n"
+                 "  --summary-json PATH    the summary as JSON (live: every interval), replaced\n"
+                 "                         atomically\n"
+                 "  --prom-file PATH       Prometheus metrics in the node_exporter textfile\n"
+                 "                         format (live: every interval), replaced atomically\n"
                  "  --report FORMAT        at the end, the readiness report (what breaks at the\n"
                  "                         --floor) on stdout: text, csv, json or html; the\n"
                  "                         summary then goes to stderr. `tlsmon report LOG...`\n"
@@ -78,8 +100,10 @@ static void usage(FILE *out)
                  "  -V, --version          version and library versions\n"
                  "\n"
                  "Exit status: 0 success (a capture whose last packet is cut short is a\n"
-                 "warning); 1 an input could not be read (the others were); 2 usage error;\n"
-                 "3 the log could not be written; 4 internal error (out of memory, nDPI).\n");
+                 "warning); 1 an input could not be read (the others were), or an interface\n"
+                 "could not be opened or went away; 2 usage error; 3 the log or a summary\n"
+                 "could not be written; 4 internal error (out of memory, nDPI, a worker\n"
+                 "died); 5 privileges could not be dropped.\n");
 }
 
 static void version(void)
@@ -151,6 +175,68 @@ static int read_input(struct engine *e, const char *path, const char *filter)
     return EXIT_OK;
 }
 
+/* The end of an offline run: the JSON and Prometheus files, if asked for. */
+static int write_offline_metrics(struct metrics *m, struct engine *e)
+{
+    struct metrics_snapshot snap;
+    char err[512];
+    memset(&snap, 0, sizeof(snap));
+    engine_counters(e, &snap.c);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t now_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+    if (metrics_write(m, METRICS_FINAL, engine_summary(e), &snap, now_us, err, sizeof(err)) < 0) {
+        fprintf(stderr, "tlsmon: %s\n", err);
+        return EXIT_OUTPUT;
+    }
+    return EXIT_OK;
+}
+
+static int write_report(struct readiness *report, enum readiness_format format)
+{
+    const char *nc = getenv("NO_COLOR");
+    int color = format == READINESS_TEXT && isatty(STDOUT_FILENO) && !(nc && *nc);
+    int rc = EXIT_OK;
+    if (readiness_write(report, format, stdout, color) < 0 || fflush(stdout) != 0) {
+        fprintf(stderr, "tlsmon: cannot write the report to stdout: %s\n", strerror(errno));
+        rc = EXIT_OUTPUT;
+    }
+    readiness_free(report);
+    return rc;
+}
+
+/* Options of the live capture, and what tlsmon.c keeps of the rest. */
+struct cli {
+    struct engine_options opt;
+    struct monitor_options mon;
+    const char *filter, *floor, *labels, *live_only; /* live_only: first -i-only option */
+    enum readiness_format report_format;
+    int want_report, ninputs, quiet;
+};
+
+static int parse_live_option(struct cli *cl, int c, const char *name)
+{
+    unsigned long long v;
+    cl->live_only = cl->live_only ? cl->live_only : name;
+    switch (c) {
+    case 's':
+        if (!parse_count("--snaplen", optarg, 262144, &v))
+            return -1;
+        cl->mon.live.snaplen = (int)v;
+        return 0;
+    case 'B':
+        if (!parse_count("--buffer-size", optarg, 4096, &v))
+            return -1;
+        cl->mon.live.buffer_mib = (int)v;
+        return 0;
+    case 'Z':
+        cl->mon.user = optarg;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
 int main(int argc, char **argv)
 {
     enum {
@@ -160,10 +246,18 @@ int main(int argc, char **argv)
         OPT_MAX_REASM,
         OPT_REPORT,
         OPT_FLOOR,
-        OPT_LABELS
+        OPT_LABELS,
+        OPT_NO_PROMISC,
+        OPT_IMMEDIATE,
+        OPT_WORKERS,
+        OPT_INTERVAL,
+        OPT_SUMMARY_JSON,
+        OPT_PROM_FILE,
+        OPT_NO_DROP,
     };
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
+        {"interface", required_argument, NULL, 'i'},
         {"filter", required_argument, NULL, 'f'},
         {"log", required_argument, NULL, OPT_LOG},
         {"quiet", no_argument, NULL, 'q'},
@@ -173,48 +267,108 @@ int main(int argc, char **argv)
         {"report", required_argument, NULL, OPT_REPORT},
         {"floor", required_argument, NULL, OPT_FLOOR},
         {"labels", required_argument, NULL, OPT_LABELS},
+        {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
+        {"snaplen", required_argument, NULL, 's'},
+        {"buffer-size", required_argument, NULL, 'B'},
+        {"immediate", no_argument, NULL, OPT_IMMEDIATE},
+        {"workers", required_argument, NULL, OPT_WORKERS},
+        {"interval", required_argument, NULL, OPT_INTERVAL},
+        {"summary-json", required_argument, NULL, OPT_SUMMARY_JSON},
+        {"prom-file", required_argument, NULL, OPT_PROM_FILE},
+        {"user", required_argument, NULL, 'Z'},
+        {"no-drop-privileges", no_argument, NULL, OPT_NO_DROP},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    struct engine_options opt = {1000000, 300 * 1000000LL, NULL, NULL};
-    const char *filter = NULL, *floor = NULL, *labels = NULL;
-    enum readiness_format report_format = READINESS_TEXT;
-    int want_report = 0;
-    int ninputs = 0, quiet = 0, c;
+    struct cli cl;
+    struct live_options *lo = &cl.mon.live;
+    int c;
     unsigned long long v;
 
     /* `tlsmon report LOG...`: the readiness report from logs, its own options. */
     if (argc > 1 && strcmp(argv[1], "report") == 0)
         return readiness_main(argc - 1, argv + 1);
 
+    memset(&cl, 0, sizeof(cl));
+    cl.opt.max_flows = 1000000;
+    cl.opt.idle_us = 300 * 1000000LL;
+    cl.report_format = READINESS_TEXT;
+    lo->promisc = 1;
+    lo->snaplen = LIVE_DEFAULT_SNAPLEN;
+    lo->buffer_mib = LIVE_DEFAULT_BUFFER_MIB;
+    cl.mon.workers = 1;
+    cl.mon.interval_s = 60;
     inputs = calloc((size_t)argc + 1, sizeof(*inputs));
     if (!inputs)
         return EXIT_INTERNAL;
     atexit(free_inputs);
-    while ((c = getopt_long(argc, argv, "r:f:qhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:i:f:s:B:Z:qhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'r':
-            inputs[ninputs++] = optarg;
+            inputs[cl.ninputs++] = optarg;
+            break;
+        case 'i':
+            if (lo->nifaces == LIVE_MAX_IFACES) {
+                fprintf(stderr, "tlsmon: -i: at most %d interfaces\n", LIVE_MAX_IFACES);
+                return EXIT_USAGE;
+            }
+            lo->ifaces[lo->nifaces++] = optarg;
+            break;
+        case 's':
+        case 'B':
+        case 'Z':
+            if (parse_live_option(&cl, c, c == 's' ? "-s" : c == 'B' ? "-B" : "-Z") < 0)
+                return EXIT_USAGE;
+            break;
+        case OPT_NO_PROMISC:
+            cl.live_only = cl.live_only ? cl.live_only : "--no-promisc";
+            lo->promisc = 0;
+            break;
+        case OPT_IMMEDIATE:
+            cl.live_only = cl.live_only ? cl.live_only : "--immediate";
+            lo->immediate = 1;
+            break;
+        case OPT_NO_DROP:
+            cl.live_only = cl.live_only ? cl.live_only : "--no-drop-privileges";
+            cl.mon.keep_root = 1;
+            break;
+        case OPT_WORKERS:
+            cl.live_only = cl.live_only ? cl.live_only : "--workers";
+            if (!parse_count("--workers", optarg, MONITOR_MAX_WORKERS, &v))
+                return EXIT_USAGE;
+            cl.mon.workers = (unsigned)v;
+            break;
+        case OPT_INTERVAL:
+            cl.live_only = cl.live_only ? cl.live_only : "--interval";
+            if (!parse_count("--interval", optarg, 86400, &v))
+                return EXIT_USAGE;
+            cl.mon.interval_s = (unsigned)v;
+            break;
+        case OPT_SUMMARY_JSON:
+            cl.mon.json_path = optarg;
+            break;
+        case OPT_PROM_FILE:
+            cl.mon.prom_path = optarg;
             break;
         case 'f':
-            filter = optarg;
+            cl.filter = optarg;
             break;
         case 'q':
-            quiet = 1;
+            cl.quiet = 1;
             break;
         case OPT_LOG:
-            opt.log_path = optarg;
+            cl.opt.log_path = optarg;
             break;
         case OPT_MAX_FLOWS:
             if (!parse_count("--max-flows", optarg, 100000000ULL, &v))
                 return EXIT_USAGE;
-            opt.max_flows = (size_t)v;
+            cl.opt.max_flows = (size_t)v;
             break;
         case OPT_FLOW_TIMEOUT:
             if (!parse_count("--flow-timeout", optarg, 86400ULL * 365, &v))
                 return EXIT_USAGE;
-            opt.idle_us = (int64_t)v * 1000000;
+            cl.opt.idle_us = (int64_t)v * 1000000;
             break;
         case OPT_MAX_REASM:
             if (!parse_count("--max-reassembly-mb", optarg, 1ULL << 20, &v))
@@ -222,17 +376,17 @@ int main(int argc, char **argv)
             engine_set_reassembly_cap(v << 20);
             break;
         case OPT_REPORT:
-            if (readiness_parse_format(optarg, &report_format) < 0) {
+            if (readiness_parse_format(optarg, &cl.report_format) < 0) {
                 fprintf(stderr, "tlsmon: --report: '%s' is not text, csv, json or html\n", optarg);
                 return EXIT_USAGE;
             }
-            want_report = 1;
+            cl.want_report = 1;
             break;
         case OPT_FLOOR:
-            floor = optarg;
+            cl.floor = optarg;
             break;
         case OPT_LABELS:
-            labels = optarg;
+            cl.labels = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -246,36 +400,75 @@ int main(int argc, char **argv)
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "tlsmon: unexpected argument '%s' (inputs are given with -r)\n",
+        fprintf(stderr, "tlsmon: unexpected argument '%s' (inputs are given with -r or -i)\n",
                 argv[optind]);
         return EXIT_USAGE;
     }
-    if (ninputs == 0) {
-        fprintf(stderr, "tlsmon: no input: give a capture with -r FILE (see --help)\n");
+    if (cl.ninputs == 0 && lo->nifaces == 0) {
+        fprintf(stderr, "tlsmon: no input: give a capture with -r FILE or an interface with "
+                        "-i IFACE (see --help)\n");
+        return EXIT_USAGE;
+    }
+    if (cl.ninputs && lo->nifaces) {
+        fprintf(stderr, "tlsmon: -r and -i do not mix: read captures, or listen\n");
+        return EXIT_USAGE;
+    }
+    if (cl.ninputs && cl.live_only) {
+        fprintf(stderr, "tlsmon: %s applies to live capture (-i), not to -r\n", cl.live_only);
         return EXIT_USAGE;
     }
 
     char err[512];
-    if (want_report && opt.log_path && strcmp(opt.log_path, "-") == 0) {
+    struct engine_options opt = cl.opt;
+    if (cl.want_report && opt.log_path && strcmp(opt.log_path, "-") == 0) {
         fprintf(stderr, "tlsmon: --report and --log - both write to stdout\n");
         return EXIT_USAGE;
     }
-    if (want_report) {
-        opt.report = readiness_new(floor, err, sizeof(err));
+    if (cl.want_report) {
+        opt.report = readiness_new(cl.floor, err, sizeof(err));
         if (!opt.report) {
             fprintf(stderr, "tlsmon: %s\n", err);
             return EXIT_USAGE;
         }
-        if (readiness_load_labels(opt.report, labels, err, sizeof(err)) < 0) {
+        if (readiness_load_labels(opt.report, cl.labels, err, sizeof(err)) < 0) {
             fprintf(stderr, "tlsmon: %s\n", err);
             readiness_free(opt.report);
             return EXIT_INPUT;
         }
     }
+    FILE *text =
+        (opt.log_path && strcmp(opt.log_path, "-") == 0) || cl.want_report ? stderr : stdout;
+    if (lo->nifaces) {
+        lo->filter = cl.filter;
+        cl.mon.engine = opt;
+        cl.mon.text = cl.quiet ? NULL : text;
+        int rc = monitor_run(&cl.mon);
+        if (opt.report) {
+            int rrc = write_report(opt.report, cl.report_format);
+            rc = rc != EXIT_OK ? rc : rrc;
+        }
+        return rc;
+    }
+
+    struct metrics *m = NULL;
+    struct engine_tap tap;
+    if (cl.mon.json_path || cl.mon.prom_path) {
+        struct metrics_options mo = {cl.mon.json_path, cl.mon.prom_path, NULL, 1};
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        if (!(m = metrics_new(&mo, (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000)))
+            return EXIT_INTERNAL;
+    }
+    errno = 0;
     struct engine *e = engine_new(&opt, err, sizeof(err));
     if (!e) {
         fprintf(stderr, "tlsmon: %s\n", err);
+        metrics_free(m);
         return errno == ENOMEM ? EXIT_INTERNAL : EXIT_OUTPUT;
+    }
+    if (m) {
+        monitor_metrics_tap(&tap, m);
+        engine_set_tap(e, &tap);
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -284,8 +477,8 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     int rc = EXIT_OK;
-    for (int i = 0; i < ninputs && !stop_requested; i++)
-        if (read_input(e, inputs[i], filter) != EXIT_OK)
+    for (int i = 0; i < cl.ninputs && !stop_requested; i++)
+        if (read_input(e, inputs[i], cl.filter) != EXIT_OK)
             rc = EXIT_INPUT;
     if (stop_requested)
         fprintf(stderr, "tlsmon: interrupted; settling open handshakes\n");
@@ -294,27 +487,21 @@ int main(int argc, char **argv)
         fprintf(stderr, "tlsmon: %s\n", err);
         rc = EXIT_OUTPUT;
     }
-    if (!quiet) {
+    if (m && write_offline_metrics(m, e) != EXIT_OK)
+        rc = EXIT_OUTPUT;
+    if (!cl.quiet) {
         struct run_counters counters;
         engine_counters(e, &counters);
-        FILE *out =
-            (opt.log_path && strcmp(opt.log_path, "-") == 0) || want_report ? stderr : stdout;
-        summary_print(engine_summary(e), &counters, out);
-        if (fflush(out) != 0 || ferror(out)) {
+        summary_print(engine_summary(e), &counters, text);
+        if (fflush(text) != 0 || ferror(text)) {
             fprintf(stderr, "tlsmon: cannot write the summary to %s: %s\n",
-                    out == stdout ? "stdout" : "stderr", strerror(errno ? errno : EIO));
+                    text == stdout ? "stdout" : "stderr", strerror(errno ? errno : EIO));
             rc = EXIT_OUTPUT;
         }
     }
-    if (opt.report) {
-        const char *nc = getenv("NO_COLOR");
-        int color = report_format == READINESS_TEXT && isatty(STDOUT_FILENO) && !(nc && *nc);
-        if (readiness_write(opt.report, report_format, stdout, color) < 0 || fflush(stdout) != 0) {
-            fprintf(stderr, "tlsmon: cannot write the report to stdout: %s\n", strerror(errno));
-            rc = EXIT_OUTPUT;
-        }
-        readiness_free(opt.report);
-    }
+    if (opt.report && write_report(opt.report, cl.report_format) != EXIT_OK)
+        rc = EXIT_OUTPUT;
     engine_free(e);
+    metrics_free(m);
     return rc;
 }

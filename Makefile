@@ -12,7 +12,8 @@ IANA_CSV ?= data/tls-parameters-4.csv
 
 # Debian packages: build, tests, and the sample-capture script.
 DEB_BUILD := libpcap-dev libndpi-dev libssl-dev pkg-config libjansson-dev zlib1g-dev
-DEB_TEST  := libcmocka-dev python3 jq clang libclang-rt-14-dev valgrind time libndpi-bin tshark
+DEB_TEST  := libcmocka-dev python3 jq clang libclang-rt-14-dev valgrind time libndpi-bin tshark \
+             tcpreplay iproute2
 
 SRC := tlsmon.c engine.c monitor.c worker_pipe.c \
        capture/decode.c capture/flow_table.c capture/siphash.c capture/tcp_reasm.c capture/source.c \
@@ -29,7 +30,8 @@ OBJ := $(SRC:%.c=build/%.o) build/cipher_names.o
 ASAN_OBJ := $(SRC:%.c=build/asan/%.o) build/asan/cipher_names.o
 LIB_OBJ := $(filter-out build/tlsmon.o,$(OBJ))
 
-.PHONY: all deps demo test unit e2e conformance conformance-gate bench flood fuzz fuzz-smoke asan asan-corpus clean format check-format
+.PHONY: all deps demo test unit e2e e2e-live conformance conformance-gate bench flood fuzz fuzz-smoke \
+        asan asan-corpus clean format check-format
 
 all: deps tlsmon
 
@@ -92,10 +94,15 @@ e2e: deps tlsmon tlsmon-asan
 	  ORACLE=$(abspath $(SHARED)/tools/oracle) pcaps/turn/check-turn-pcaps.sh --strict; \
 	else echo "mail captures: skipped ($(SHARED)/tools/oracle not found)"; fi
 
+# Live capture on a veth pair in a network namespace (root only; skipped
+# with a message otherwise).
+e2e-live: deps tlsmon
+	tests/e2e/run-live.sh
+
 conformance-gate: tlsmon
 	tests/conformance-gate.sh
 
-test: deps check-format unit e2e conformance-gate asan-corpus fuzz-smoke
+test: deps check-format unit e2e e2e-live conformance-gate asan-corpus fuzz-smoke
 	@echo "make test: all tests passed"
 
 demo: deps tlsmon

@@ -31,7 +31,7 @@ ASAN_OBJ := $(SRC:%.c=build/asan/%.o) build/asan/cipher_names.o
 LIB_OBJ := $(filter-out build/tlsmon.o,$(OBJ))
 
 .PHONY: all deps demo test unit e2e e2e-live conformance conformance-gate bench flood fuzz fuzz-smoke \
-        asan asan-corpus clean format check-format
+        asan asan-corpus clean format check-format install
 
 all: deps tlsmon
 
@@ -119,6 +119,22 @@ build/null_loop: bench/null_loop.c | deps
 
 bench: deps tlsmon build/null_loop
 	bench/run-bench.sh
+
+# ---- install -----------------------------------------------------------
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  := $(PREFIX)/bin
+MANDIR  := $(PREFIX)/share/man
+DATADIR := $(PREFIX)/share/tlsmon
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR) $(DESTDIR)$(UNITDIR)
+	install -m 0755 tlsmon $(DESTDIR)$(BINDIR)/tlsmon
+	install -m 0644 tlsmon.8 $(DESTDIR)$(MANDIR)/man8/tlsmon.8
+	install -m 0644 data/client-fingerprints.tsv $(DESTDIR)$(DATADIR)/client-fingerprints.tsv
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' packaging/tlsmon.service \
+	  >$(DESTDIR)$(UNITDIR)/tlsmon.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/tlsmon.service
 
 # ---- fuzzing (clang libFuzzer, ASan + UBSan) ---------------------------
 FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -101,7 +101,10 @@ check_run() { # name, log files...
     local name=$1
     shift
     if diff <(strip "$@") "$TMP/offline.sorted" >"$TMP/$name.diff"; then
-        pass "$name: log equals the offline log ($(wc -l <"$TMP/offline.sorted") lines, @timestamp removed)"
+        local order="as a multiset"
+        cmp -s <(cat "$@" | jq -c 'del(."@timestamp")') <(jq -c 'del(."@timestamp")' "$TMP/offline.ndjson") &&
+            order="in the same order"
+        pass "$name: log equals the offline log, $order ($(wc -l <"$TMP/offline.sorted") lines, @timestamp removed)"
     else
         fail "$name: log differs from the offline log:"
         head -c 3000 "$TMP/$name.diff"
@@ -128,6 +131,19 @@ check_run() { # name, log files...
     fi
     ls "$OUT"/*.tmp >/dev/null 2>&1 && fail "$name: temporary files left" || true
 }
+
+# 0. Errors: each one line, with its exit status.
+expect_exit() { # status, what, args...
+    local want=$1 what=$2 rc=0
+    shift 2
+    ip netns exec "$NS" ./tlsmon -q "$@" >/dev/null 2>"$TMP/err" || rc=$?
+    [ "$rc" = "$want" ] && [ "$(wc -l <"$TMP/err")" = 1 ] && pass "$what: exit $rc, $(cat "$TMP/err")" ||
+        fail "$what: exit $rc (want $want): $(cat "$TMP/err")"
+}
+expect_exit 1 "no such interface" -i tlsmon-none0
+expect_exit 5 "-Z root" -i vrx -Z root
+expect_exit 2 "--workers with -r" -r pcaps --workers 2
+expect_exit 3 "log not writable as nobody" -i vrx --log /root/tlsmon-e2e/x.ndjson
 
 # 1. One process, text summaries every second.
 start_tlsmon single --interval 1 || { fail "single: no 'listening' line"; exit 1; }

@@ -30,8 +30,8 @@ OBJ := $(SRC:%.c=build/%.o) build/cipher_names.o
 ASAN_OBJ := $(SRC:%.c=build/asan/%.o) build/asan/cipher_names.o
 LIB_OBJ := $(filter-out build/tlsmon.o,$(OBJ))
 
-.PHONY: all deps demo test unit e2e e2e-live conformance conformance-gate bench flood fuzz fuzz-smoke \
-        asan asan-corpus clean format check-format install
+.PHONY: all deps demo test unit e2e e2e-live conformance conformance-gate bench bench-live flood fuzz \
+        fuzz-smoke asan asan-corpus clean format check-format install
 
 all: deps tlsmon
 
@@ -119,6 +119,10 @@ build/null_loop: bench/null_loop.c | deps
 
 bench: deps tlsmon build/null_loop
 	bench/run-bench.sh
+
+# Live capture at rising tcpreplay rates, 1 and 2 workers (root only).
+bench-live: deps tlsmon
+	bench/run-bench-live.sh
 
 # ---- install -----------------------------------------------------------
 PREFIX  ?= /usr/local

@@ -225,7 +225,7 @@ static int parse_live_option(struct cli *cl, int c, const char *name)
         cl->mon.live.snaplen = (int)v;
         return 0;
     case 'B':
-        if (!parse_count("--buffer-size", optarg, 4096, &v))
+        if (!parse_count("--buffer-size", optarg, 2047, &v))
             return -1;
         cl->mon.live.buffer_mib = (int)v;
         return 0;

@@ -9,7 +9,8 @@
 #
 # Run once with one process and once with two workers (PACKET_FANOUT): the
 # second also rotates the log halfway (mv, then SIGHUP) and asks for a
-# summary with SIGUSR1. Needs root (namespaces); skipped with a message
+# summary with SIGUSR1. Then unanswered hellos on a quiet link: settled by
+# idle expiry, and by SIGTERM. Needs root (namespaces); skipped with a message
 # otherwise. Traffic stays inside the namespace.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -173,6 +174,25 @@ stop_tlsmon workers2
     pass "workers2: SIGHUP reopened the log (lines on both sides of the rotation)" ||
     fail "workers2: log not reopened"
 check_run workers2 "$OUT/workers2.ndjson.1" "$OUT/workers2.ndjson"
+
+# 3. A quiet link: a hello that is never answered settles when its flow has
+# been idle for --flow-timeout by the wall clock, with no packet to move
+# time on; SIGTERM settles one still open.
+start_tlsmon quiet --flow-timeout 2 || { fail "quiet: no 'listening' line"; exit 1; }
+replay --limit 4 pcaps/tls1_2.pcap # SYN, SYN-ACK, ACK, ClientHello
+ends=""
+for _ in $(seq 80); do
+    ends=$(jq -r '.tlsmon.end' "$OUT/quiet.ndjson" 2>/dev/null | paste -sd,)
+    [ -n "$ends" ] && break
+    sleep 0.1
+done
+[ "$ends" = idle ] && pass "quiet: an unanswered hello settled as idle on a silent link" ||
+    fail "quiet: log after 8 s: '$ends'"
+replay --limit 4 pcaps/tls1_3.pcap
+stop_tlsmon quiet
+ends=$(jq -r '.tlsmon.end' "$OUT/quiet.ndjson" | paste -sd,)
+[ "$ends" = idle,end-of-input ] && pass "quiet: SIGTERM settled the open handshake (end-of-input)" ||
+    fail "quiet: log ends '$ends'"
 
 if [ "$fails" -ne 0 ]; then
     echo "e2e-live: $fails check(s) failed"

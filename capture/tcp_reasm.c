@@ -27,15 +27,20 @@ static inline int32_t seq_diff(uint32_t a, uint32_t b)
     return (int32_t)(a - b);
 }
 
+/* Take the lowest held segment off the list, its bytes off both counts. */
+static struct tcp_held *unlink_head(struct tcp_dir *d)
+{
+    struct tcp_held *h = d->held;
+    d->held = h->next;
+    d->held_bytes -= h->len;
+    tcp_reasm_stats.held_bytes -= h->len;
+    return h;
+}
+
 static void held_drop_all(struct tcp_dir *d)
 {
-    while (d->held) {
-        struct tcp_held *h = d->held;
-        d->held = h->next;
-        tcp_reasm_stats.held_bytes -= h->len;
-        free(h);
-    }
-    d->held_bytes = 0;
+    while (d->held)
+        free(unlink_head(d));
 }
 
 static void mark_gap(struct tcp_dir *d);
@@ -93,10 +98,7 @@ static void deliver_at(struct tcp_dir *d, int dir, uint32_t seq, struct span dat
 static void drain(struct tcp_dir *d, int dir, const struct tcp_reasm_ops *ops, void *ctx)
 {
     while (d->held && !d->gap && seq_diff(d->held->seq, d->next_seq) <= 0) {
-        struct tcp_held *h = d->held;
-        d->held = h->next;
-        d->held_bytes -= h->len;
-        tcp_reasm_stats.held_bytes -= h->len;
+        struct tcp_held *h = unlink_head(d);
         deliver_at(d, dir, h->seq, span_make(h->data, h->len), ops, ctx);
         free(h);
     }
@@ -114,13 +116,8 @@ static void sync_to(struct tcp_dir *d, uint32_t seq)
     d->next_seq = seq;
     d->state = TCP_DIR_DATA;
     /* Held segments from before the new start are not part of it. */
-    while (d->held && seq_diff(d->held->seq + d->held->len, seq) <= 0) {
-        struct tcp_held *h = d->held;
-        d->held = h->next;
-        d->held_bytes -= h->len;
-        tcp_reasm_stats.held_bytes -= h->len;
-        free(h);
-    }
+    while (d->held && seq_diff(d->held->seq + d->held->len, seq) <= 0)
+        free(unlink_head(d));
 }
 
 static unsigned held_count(const struct tcp_dir *d)

@@ -105,14 +105,15 @@ void summary_free(struct summary *s)
     free(s);
 }
 
-static void service_key(const struct tls_handshake *hs, char *key, size_t len)
+/* "address:port/transport protocol", the key of a service's rows. */
+static void service_key(const struct endpoint *server, uint8_t transport, const char *protocol,
+                        char *key, size_t len)
 {
     char ip[64];
-    format_ip(&hs->server, ip, sizeof(ip));
-    snprintf(key, len, "%s%s%s:%u/%s %s", hs->server.family == ADDR_V6 ? "[" : "", ip,
-             hs->server.family == ADDR_V6 ? "]" : "", hs->server.port,
-             hs->transport == TRANSPORT_UDP ? "udp" : "tcp",
-             hs->protocol ? hs->protocol : "unknown");
+    format_ip(server, ip, sizeof(ip));
+    snprintf(key, len, "%s%s%s:%u/%s %s", server->family == ADDR_V6 ? "[" : "", ip,
+             server->family == ADDR_V6 ? "]" : "", server->port,
+             transport == TRANSPORT_UDP ? "udp" : "tcp", protocol ? protocol : "unknown");
 }
 
 static const char *vname(uint16_t v, char *buf, size_t len)
@@ -135,7 +136,7 @@ void summary_add(struct summary *s, const struct tls_handshake *hs)
     if (hs->pseudo) {
         /* Not TLS: counted apart, never as an old-TLS client. */
         s->pseudo[hs->pseudo < 3 ? hs->pseudo : 0]++;
-        service_key(hs, skey, sizeof(skey));
+        service_key(&hs->server, hs->transport, hs->protocol, skey, sizeof(skey));
         uint64_t *n = tally_get(&s->pseudo_services, skey);
         if (n)
             (*n)++;
@@ -146,7 +147,7 @@ void summary_add(struct summary *s, const struct tls_handshake *hs)
     s->by_negotiated[neg]++;
     s->by_client_max[cmax]++;
 
-    service_key(hs, skey, sizeof(skey));
+    service_key(&hs->server, hs->transport, hs->protocol, skey, sizeof(skey));
     struct service_rec *svc = tally_get(&s->services, skey);
     int old = is_old(neg) || is_old(cmax);
     if (svc) {
@@ -176,12 +177,9 @@ void summary_add(struct summary *s, const struct tls_handshake *hs)
 
 void summary_add_plaintext(struct summary *s, const struct plaintext_record *pr)
 {
-    char ip[64], key[96];
+    char key[96];
     s->plaintext_sessions++;
-    format_ip(&pr->server, ip, sizeof(ip));
-    snprintf(key, sizeof(key), "%s%s%s:%u/tcp %s", pr->server.family == ADDR_V6 ? "[" : "", ip,
-             pr->server.family == ADDR_V6 ? "]" : "", pr->server.port,
-             pr->protocol ? pr->protocol : "unknown");
+    service_key(&pr->server, pr->transport, pr->protocol, key, sizeof(key));
     struct plaintext_rec *r = tally_get(&s->plaintext, key);
     if (!r)
         return;

@@ -76,12 +76,12 @@ void flow_key_from_packet(const struct packet_view *pv, struct flow_key *key, in
     *dir = swap;
 }
 
-/* SipHash over the key's meaningful bytes: an IPv4 key's addresses use 4
+/* SipHash-1-3 over the key's meaningful bytes: an IPv4 key's addresses use 4
  * of their 16 bytes, so it is hashed as 16 bytes rather than 40. */
 static uint32_t flow_hash(const struct flow_table *t, const struct flow_key *k)
 {
     if (k->family != ADDR_V4)
-        return (uint32_t)siphash24(t->key, k, sizeof(*k));
+        return (uint32_t)siphash13(t->key, k, sizeof(*k));
     uint8_t b[16];
     memcpy(b, k->addr[0], 4);
     memcpy(b + 4, k->addr[1], 4);
@@ -89,7 +89,7 @@ static uint32_t flow_hash(const struct flow_table *t, const struct flow_key *k)
     memcpy(b + 12, &k->vlan, 2);
     b[14] = k->family;
     b[15] = k->transport;
-    return (uint32_t)siphash24(t->key, b, sizeof(b));
+    return (uint32_t)siphash13(t->key, b, sizeof(b));
 }
 
 static int rehashing(const struct flow_table *t)

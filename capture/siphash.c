@@ -1,4 +1,5 @@
-/* siphash.c: SipHash-2-4 as specified in the SipHash paper, section 2. */
+/* siphash.c: SipHash-2-4 as specified in the SipHash paper, section 2, and
+ * the same function with 1 and 3 rounds. */
 #include "siphash.h"
 
 #include <string.h>
@@ -36,7 +37,9 @@ static inline uint64_t load_le64(const uint8_t *p)
         v2 = rotl(v2, 32);                                                                         \
     } while (0)
 
-uint64_t siphash24(const uint8_t key[16], const void *data, size_t len)
+/* SipHash-c-d: c compression rounds per 8-byte block, d finalization
+ * rounds. */
+static inline uint64_t siphash_cd(const uint8_t key[16], const void *data, size_t len, int c, int d)
 {
     const uint8_t *in = data;
     uint64_t k0 = load_le64(key), k1 = load_le64(key + 8);
@@ -47,21 +50,30 @@ uint64_t siphash24(const uint8_t key[16], const void *data, size_t len)
     for (size_t i = 0; i < full; i += 8) {
         uint64_t m = load_le64(in + i);
         v3 ^= m;
-        SIPROUND;
-        SIPROUND;
+        for (int r = 0; r < c; r++)
+            SIPROUND;
         v0 ^= m;
     }
-    uint8_t tail[8] = {0};
-    memcpy(tail, in + full, len - full);
-    uint64_t b = ((uint64_t)len << 56) | load_le64(tail);
+    /* The last 0-7 bytes, little-endian, with the length in the top byte. */
+    uint64_t b = (uint64_t)len << 56;
+    for (size_t i = full; i < len; i++)
+        b |= (uint64_t)in[i] << (8 * (i - full));
     v3 ^= b;
-    SIPROUND;
-    SIPROUND;
+    for (int r = 0; r < c; r++)
+        SIPROUND;
     v0 ^= b;
     v2 ^= 0xff;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
+    for (int r = 0; r < d; r++)
+        SIPROUND;
     return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t siphash24(const uint8_t key[16], const void *data, size_t len)
+{
+    return siphash_cd(key, data, len, 2, 4);
+}
+
+uint64_t siphash13(const uint8_t key[16], const void *data, size_t len)
+{
+    return siphash_cd(key, data, len, 1, 3);
 }

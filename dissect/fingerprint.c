@@ -327,19 +327,24 @@ static uint64_t hello_key(const struct tls_client_hello *ch, enum ja4_transport 
     put_bytes(in, &len, cap, ch->versions, 2u * ch->n_versions);
     put_bytes(in, &len, cap, ch->point_formats, ch->n_point_formats);
     put_bytes(in, &len, cap, ch->alpn, ch->alpn_len);
-    uint64_t k = siphash24(cache_key, in, len);
+    uint64_t k = siphash13(cache_key, in, len);
     return k ? k : 1;
 }
 
-void fingerprint_client(const struct tls_client_hello *ch, enum ja4_transport transport,
-                        char ja3[JA3_HEX_LEN + 1], int *has_ja3, char ja4[JA4_MAX_LEN + 1],
-                        int *has_ja4)
+static void key_cache(void)
 {
     if (!cache_keyed) {
         if (getrandom(cache_key, sizeof(cache_key), 0) != (ssize_t)sizeof(cache_key))
             memset(cache_key, 0x5a, sizeof(cache_key)); /* no entropy: still correct */
         cache_keyed = 1;
     }
+}
+
+void fingerprint_client(const struct tls_client_hello *ch, enum ja4_transport transport,
+                        char ja3[JA3_HEX_LEN + 1], int *has_ja3, char ja4[JA4_MAX_LEN + 1],
+                        int *has_ja4)
+{
+    key_cache();
     uint64_t k = hello_key(ch, transport);
     struct cache_entry *e = &cache[k % FINGERPRINT_CACHE];
     if (e->key != k) {
@@ -356,4 +361,34 @@ void fingerprint_client(const struct tls_client_hello *ch, enum ja4_transport tr
         memcpy(ja3, e->ja3, JA3_HEX_LEN + 1);
     if (e->has_ja4)
         memcpy(ja4, e->ja4, JA4_MAX_LEN + 1);
+}
+
+#define SERVER_CACHE 1024
+struct server_cache_entry {
+    uint64_t key; /* 0: empty */
+    char ja3s[JA3_HEX_LEN + 1];
+};
+static struct server_cache_entry server_cache[SERVER_CACHE];
+
+int fingerprint_server(const struct tls_server_hello *sh, char ja3s[JA3_HEX_LEN + 1])
+{
+    if (sh->truncated)
+        return 0;
+    key_cache();
+    uint16_t in[2 + TLS_MAX_EXTENSIONS];
+    in[0] = sh->legacy_version;
+    in[1] = sh->cipher;
+    memcpy(in + 2, sh->extensions, 2u * sh->n_extensions);
+    uint64_t k = siphash13(cache_key, in, 2u * (2u + sh->n_extensions));
+    k = k ? k : 1;
+    struct server_cache_entry *e = &server_cache[k % SERVER_CACHE];
+    if (e->key != k) {
+        fingerprint_cache_stats.misses++;
+        fingerprint_ja3s(sh, e->ja3s);
+        e->key = k;
+    } else {
+        fingerprint_cache_stats.hits++;
+    }
+    memcpy(ja3s, e->ja3s, JA3_HEX_LEN + 1);
+    return 1;
 }

@@ -24,13 +24,17 @@ int fingerprint_ja4(const struct tls_client_hello *ch, enum ja4_transport transp
 
 /* JA3 and JA4 of a ClientHello through a cache: most hellos on a network
  * come from a few client stacks, and the digests are the costly part. The
- * cache is keyed by a keyed hash (SipHash-2-4, random key) of every field
+ * cache is keyed by a keyed hash (SipHash-1-3, random key) of every field
  * the two fingerprints read, direct-mapped, FINGERPRINT_CACHE entries. Each
  * result is 1 when written, 0 when the hello cannot be fingerprinted. */
 #define FINGERPRINT_CACHE 4096
 void fingerprint_client(const struct tls_client_hello *ch, enum ja4_transport transport,
                         char ja3[JA3_HEX_LEN + 1], int *has_ja3, char ja4[JA4_MAX_LEN + 1],
                         int *has_ja4);
+
+/* JA3S through a cache of its own, keyed the same way (version, cipher,
+ * extension list): servers answer alike far more often than not. */
+int fingerprint_server(const struct tls_server_hello *sh, char ja3s[JA3_HEX_LEN + 1]);
 
 struct fingerprint_cache_stats {
     uint64_t hits, misses;

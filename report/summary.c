@@ -109,11 +109,28 @@ void summary_free(struct summary *s)
 static void service_key(const struct endpoint *server, uint8_t transport, const char *protocol,
                         char *key, size_t len)
 {
-    char ip[64];
+    /* "ip:port/tcp protocol", "[ip6]:port/udp protocol": built by hand,
+     * as every handshake makes one (snprintf was most of summary_add). */
+    char ip[64], port[8];
     format_ip(server, ip, sizeof(ip));
-    snprintf(key, len, "%s%s%s:%u/%s %s", server->family == ADDR_V6 ? "[" : "", ip,
-             server->family == ADDR_V6 ? "]" : "", server->port,
-             transport == TRANSPORT_UDP ? "udp" : "tcp", protocol ? protocol : "unknown");
+    size_t n = 0, pn = sizeof(port);
+    unsigned p = server->port;
+    do
+        port[--pn] = (char)('0' + p % 10);
+    while (p /= 10);
+    const char *parts[] = {
+        server->family == ADDR_V6 ? "[" : "",           ip,
+        server->family == ADDR_V6 ? "]:" : ":",         NULL,
+        transport == TRANSPORT_UDP ? "/udp " : "/tcp ", protocol ? protocol : "unknown"};
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        const char *s = parts[i] ? parts[i] : port + pn;
+        size_t k = parts[i] ? strlen(s) : sizeof(port) - pn;
+        if (k > len - 1 - n)
+            k = len - 1 - n;
+        memcpy(key + n, s, k);
+        n += k;
+    }
+    key[n] = 0;
 }
 
 static const char *vname(uint16_t v, char *buf, size_t len)

@@ -45,6 +45,12 @@ static void assert_ja3s(const char *hex, const char *want)
     memset(out, 'x', sizeof(out));
     assert_int_equal(fingerprint_ja3s(&sh, out), 1);
     assert_string_equal(out, want);
+    /* Through the cache: the same, computed or found. */
+    for (int round = 0; round < 2; round++) {
+        memset(out, 'x', sizeof(out));
+        assert_int_equal(fingerprint_server(&sh, out), 1);
+        assert_string_equal(out, want);
+    }
 }
 
 static void assert_ja4(const char *hex, const char *want)
@@ -278,6 +284,32 @@ static void test_client_cache(void **state)
     }
 }
 
+static void test_server_cache_keyed_by_fields(void **state)
+{
+    (void)state;
+    char a[JA3_HEX_LEN + 1], b[JA3_HEX_LEN + 1], d[JA3_HEX_LEN + 1];
+    load_sh(FX_TLS12_SH);
+    assert_int_equal(fingerprint_server(&sh, a), 1);
+    uint64_t hits = fingerprint_cache_stats.hits;
+    assert_int_equal(fingerprint_server(&sh, b), 1);
+    assert_int_equal(fingerprint_cache_stats.hits, hits + 1);
+    assert_string_equal(a, b);
+    /* Another cipher or one extension fewer: another JA3S, not the cached. */
+    sh.cipher ^= 1;
+    assert_int_equal(fingerprint_server(&sh, b), 1);
+    fingerprint_ja3s(&sh, d);
+    assert_string_equal(b, d);
+    assert_string_not_equal(a, b);
+    sh.cipher ^= 1;
+    sh.n_extensions--;
+    assert_int_equal(fingerprint_server(&sh, b), 1);
+    fingerprint_ja3s(&sh, d);
+    assert_string_equal(b, d);
+    assert_string_not_equal(a, b);
+    sh.truncated = 1;
+    assert_int_equal(fingerprint_server(&sh, b), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +326,7 @@ int main(void)
         cmocka_unit_test(test_ja4_alpn_rule),
         cmocka_unit_test(test_ja4_grease_signature_algorithm_ignored),
         cmocka_unit_test(test_client_cache),
+        cmocka_unit_test(test_server_cache_keyed_by_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

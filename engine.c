@@ -494,6 +494,7 @@ void engine_counters(const struct engine *e, struct run_counters *c)
     c->quic_vn = quic_stats.version_negotiation;
     c->ndpi_flows = classify_stats.flows;
     c->ndpi_classified = classify_stats.classified;
+    c->http_named_by_tlsmon = classify_stats.http_by_tlsmon;
 }
 
 const struct summary *engine_summary(const struct engine *e)

@@ -154,10 +154,40 @@ void classify_release(struct classifier *c, struct classify_state *cs)
     cs->done = 1;
 }
 
+/* Does the payload start with an HTTP/1.x request line other than CONNECT?
+ * Such a flow carries no TLS (a CONNECT tunnel does, and goes to nDPI), and
+ * nDPI's HTTP dissection (Host and User-Agent matching) cost ~20k
+ * instructions a packet for a name tlsmon would never write. */
+static int http_request_start(const uint8_t *p, size_t n)
+{
+    static const char *const methods[] = {"GET ",    "POST ",    "HEAD ",  "PUT ",
+                                          "DELETE ", "OPTIONS ", "PATCH ", "TRACE "};
+    size_t m = 0;
+    for (size_t i = 0; i < sizeof(methods) / sizeof(*methods) && !m; i++) {
+        size_t k = strlen(methods[i]);
+        if (n >= k && memcmp(p, methods[i], k) == 0)
+            m = k;
+    }
+    if (!m)
+        return 0;
+    const uint8_t *eol = memchr(p, '\n', n);
+    size_t line = eol ? (size_t)(eol - p) : n;
+    for (size_t i = m; i + 7 <= line; i++)
+        if (p[i] == ' ' && memcmp(p + i + 1, "HTTP/1.", 7) == 0)
+            return 1;
+    return 0;
+}
+
 void classify_packet(struct classifier *c, struct classify_state *cs, const struct packet_view *pv)
 {
     if (cs->done)
         return;
+    if (!cs->nf && pv->transport == TRANSPORT_TCP &&
+        http_request_start(pv->payload, pv->payload_len)) {
+        classify_stats.http_by_tlsmon++;
+        classify_skip(c, cs);
+        return;
+    }
     if (!cs->nf) {
         cs->nf = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT);
         if (!cs->nf) {

@@ -29,13 +29,16 @@ struct classify_state {
 
 struct classify_stats {
     uint64_t flows, classified, alloc_failed;
+    uint64_t http_by_tlsmon; /* plain HTTP requests: named without nDPI */
 };
 extern struct classify_stats classify_stats;
 
 struct classifier *classifier_new(char *err, size_t errlen);
 void classifier_free(struct classifier *c);
 
-/* Hand one packet (IP header on) of an unfinished flow to nDPI. */
+/* Hand one packet (IP header on) of an unfinished flow to nDPI. A flow that
+ * opens with a plain HTTP/1.x request (not CONNECT) is not: it is named like
+ * a skipped flow (classify_skip) should TLS ever follow. */
 void classify_packet(struct classifier *c, struct classify_state *cs, const struct packet_view *pv);
 
 /* Stop classifying and free nDPI's flow state. */

@@ -367,8 +367,10 @@ static void print_counters(const struct run_counters *c, FILE *out)
             c->quic_decrypted, c->quic_failed, c->quic_unknown_version, c->quic_vn);
     fprintf(out, "  STARTTLS: %" PRIu64 " upgrades, %" PRIu64 " refused by the server\n",
             c->starttls_upgrades, c->starttls_refused);
-    fprintf(out, "  nDPI: %" PRIu64 " flows inspected, %" PRIu64 " classified\n", c->ndpi_flows,
-            c->ndpi_classified);
+    fprintf(out,
+            "  nDPI: %" PRIu64 " flows inspected, %" PRIu64 " classified; %" PRIu64
+            " plain HTTP flows named by tlsmon\n",
+            c->ndpi_flows, c->ndpi_classified, c->http_named_by_tlsmon);
     fprintf(out, "  log: %" PRIu64 " lines written (%" PRIu64 " out of start order)\n",
             c->log_written, c->log_out_of_order);
 }

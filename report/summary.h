@@ -40,7 +40,7 @@ struct run_counters {
     uint64_t reasm_out_of_order, reasm_retransmitted, reasm_gaps, reasm_cap_hits, reasm_peak_bytes;
     uint64_t hello_buffer_peak, hello_buffer_refused;
     uint64_t log_written, log_out_of_order;
-    uint64_t ndpi_flows, ndpi_classified;
+    uint64_t ndpi_flows, ndpi_classified, http_named_by_tlsmon;
     uint64_t starttls_upgrades, starttls_refused, plaintext_sessions;
     uint64_t dtls_records, dtls_reassembled, dtls_dropped;
     uint64_t quic_initials, quic_decrypted, quic_failed, quic_unknown_version, quic_vn;

@@ -26,7 +26,7 @@ void json_reset(struct json *j)
         j->p[0] = 0;
 }
 
-static int reserve(struct json *j, size_t more)
+int json_grow(struct json *j, size_t more)
 {
     if (j->failed)
         return 0;
@@ -45,21 +45,6 @@ static int reserve(struct json *j, size_t more)
     return 1;
 }
 
-void json_raw(struct json *j, const char *s, size_t n)
-{
-    if (!reserve(j, n))
-        return;
-    memcpy(j->p + j->len, s, n);
-    j->len += n;
-    j->p[j->len] = 0;
-}
-
-static void put_c(struct json *j, char c)
-{
-    json_raw(j, &c, 1);
-}
-
-/* Length of the valid UTF-8 sequence at s (RFC 3629), 0 if invalid. */
 static size_t utf8_seq_len(const unsigned char *s, size_t n)
 {
     unsigned char c = s[0];
@@ -97,7 +82,7 @@ static void put_escaped(struct json *j, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     char esc[8];
-    put_c(j, '"');
+    json_put_char(j, '"');
     for (size_t i = 0; i < n;) {
         /* Copy a run of plain printable ASCII at once. */
         size_t run = i;
@@ -130,63 +115,12 @@ static void put_escaped(struct json *j, const char *s, size_t n)
             }
         }
     }
-    put_c(j, '"');
-}
-
-static void put_key(struct json *j, const char *key)
-{
-    if (j->need_comma[j->depth])
-        put_c(j, ',');
-    j->need_comma[j->depth] = 1;
-    if (key) { /* keys are the program's own constants: no escaping needed */
-        size_t k = strlen(key);
-        if (!reserve(j, k + 3))
-            return;
-        j->p[j->len++] = '"';
-        memcpy(j->p + j->len, key, k);
-        j->len += k;
-        j->p[j->len++] = '"';
-        j->p[j->len++] = ':';
-        j->p[j->len] = 0;
-    }
-}
-
-static void open_container(struct json *j, const char *key, char c)
-{
-    put_key(j, key);
-    put_c(j, c);
-    if (j->depth + 1 < JSON_MAX_DEPTH)
-        j->depth++;
-    j->need_comma[j->depth] = 0;
-}
-
-static void close_container(struct json *j, char c)
-{
-    put_c(j, c);
-    if (j->depth > 0)
-        j->depth--;
-}
-
-void json_open_object(struct json *j, const char *key)
-{
-    open_container(j, key, '{');
-}
-void json_close_object(struct json *j)
-{
-    close_container(j, '}');
-}
-void json_open_array(struct json *j, const char *key)
-{
-    open_container(j, key, '[');
-}
-void json_close_array(struct json *j)
-{
-    close_container(j, ']');
+    json_put_char(j, '"');
 }
 
 void json_string_n(struct json *j, const char *key, const char *s, size_t n)
 {
-    put_key(j, key);
+    json_put_key(j, key);
     put_escaped(j, s, n);
 }
 
@@ -195,24 +129,11 @@ void json_string(struct json *j, const char *key, const char *s)
     json_string_n(j, key, s, strlen(s));
 }
 
-void json_string_trusted(struct json *j, const char *key, const char *s)
-{
-    size_t n = strlen(s);
-    put_key(j, key);
-    if (!reserve(j, n + 2))
-        return;
-    j->p[j->len++] = '"';
-    memcpy(j->p + j->len, s, n);
-    j->len += n;
-    j->p[j->len++] = '"';
-    j->p[j->len] = 0;
-}
-
 void json_uint(struct json *j, const char *key, uint64_t v)
 {
     char b[24];
     size_t k = sizeof(b);
-    put_key(j, key);
+    json_put_key(j, key);
     do {
         b[--k] = (char)('0' + v % 10);
         v /= 10;
@@ -223,19 +144,19 @@ void json_uint(struct json *j, const char *key, uint64_t v)
 void json_int(struct json *j, const char *key, int64_t v)
 {
     char b[24];
-    put_key(j, key);
+    json_put_key(j, key);
     json_raw(j, b, (size_t)snprintf(b, sizeof(b), "%" PRId64, v));
 }
 
 void json_double(struct json *j, const char *key, double v)
 {
     char b[32];
-    put_key(j, key);
+    json_put_key(j, key);
     json_raw(j, b, (size_t)snprintf(b, sizeof(b), "%.6g", v));
 }
 
 void json_bool(struct json *j, const char *key, int v)
 {
-    put_key(j, key);
+    json_put_key(j, key);
     json_raw(j, v ? "true" : "false", v ? 4 : 5);
 }

@@ -226,17 +226,76 @@ static void client_versions_json(struct json *j, const struct tls_client_hello *
     json_close_array(j);
 }
 
-static void client_json(struct json *j, const struct tls_handshake *hs)
+/* The supported_ciphers array is rendered once per distinct cipher list and
+ * kept: the clients of one stack offer the same list, and naming ~30 suites
+ * was the largest part of a record. Exact: the whole list is compared. */
+#define CIPHER_LIST_CACHE 64
+struct cipher_list_entry {
+    uint16_t n;
+    uint16_t *ciphers; /* n values, as offered */
+    char *json;        /* "[...]" */
+    size_t len;
+};
+static struct cipher_list_entry cipher_list_cache[CIPHER_LIST_CACHE];
+
+static void render_supported_ciphers(struct json *j, const struct tls_client_hello *ch)
 {
-    const struct tls_client_hello *ch = &hs->ch;
-    char buf[8], fp[JA4_MAX_LEN + 1];
-    json_open_object(j, "client");
-    client_versions_json(j, ch);
-    json_open_array(j, "supported_ciphers");
+    char buf[8];
+    json_open_array(j, NULL);
     for (unsigned i = 0; i < ch->n_ciphers; i++)
         if (!tls_is_grease(ch->ciphers[i]))
             json_string_trusted(j, NULL, cipher_display_name(ch->ciphers[i], buf));
     json_close_array(j);
+}
+
+static void supported_ciphers_json(struct json *j, const struct tls_client_hello *ch)
+{
+    uint32_t h = 2166136261u; /* FNV-1a: only picks the slot; the list is compared */
+    for (unsigned i = 0; i < ch->n_ciphers; i++)
+        h = (h ^ ch->ciphers[i]) * 16777619u;
+    struct cipher_list_entry *e = &cipher_list_cache[(h ^ h >> 16) % CIPHER_LIST_CACHE];
+    if (e->json && e->n == ch->n_ciphers &&
+        memcmp(e->ciphers, ch->ciphers, 2u * ch->n_ciphers) == 0) {
+        json_raw(j, e->json, e->len);
+        return;
+    }
+    struct json r;
+    json_init(&r);
+    render_supported_ciphers(&r, ch);
+    uint16_t *copy = malloc(2u * ch->n_ciphers + 1);
+    if (r.failed || !copy) { /* no memory for the cache: write it directly */
+        free(copy);
+        json_free(&r);
+        render_supported_ciphers(j, ch);
+        return;
+    }
+    memcpy(copy, ch->ciphers, 2u * ch->n_ciphers);
+    free(e->ciphers);
+    free(e->json);
+    e->n = ch->n_ciphers;
+    e->ciphers = copy;
+    e->json = r.p; /* the buffer is the entry's now */
+    e->len = r.len;
+    json_raw(j, e->json, e->len);
+}
+
+void handshake_log_cache_free(void)
+{
+    for (size_t i = 0; i < CIPHER_LIST_CACHE; i++) {
+        free(cipher_list_cache[i].ciphers);
+        free(cipher_list_cache[i].json);
+        memset(&cipher_list_cache[i], 0, sizeof(cipher_list_cache[i]));
+    }
+}
+
+static void client_json(struct json *j, const struct tls_handshake *hs)
+{
+    const struct tls_client_hello *ch = &hs->ch;
+    char fp[JA4_MAX_LEN + 1];
+    json_open_object(j, "client");
+    client_versions_json(j, ch);
+    json_put_key(j, "supported_ciphers");
+    supported_ciphers_json(j, ch);
     if (ch->has_sni)
         json_string_n(j, "server_name", ch->sni, ch->sni_len);
     if (ch->has_alpn) {
@@ -474,6 +533,7 @@ int hslog_reopen(struct hslog *l, char *err, size_t errlen)
 
 int hslog_close(struct hslog *l, char *err, size_t errlen)
 {
+    handshake_log_cache_free();
     /* Every flow has ended before this, so every slot is settled; a slot
      * that is not (begin without settle) is skipped. */
     while (l->q_count > 0) {

@@ -44,6 +44,10 @@ int hslog_reopen(struct hslog *l, char *err, size_t errlen);
 /* Write everything still waiting, close; 0 on success. */
 int hslog_close(struct hslog *l, char *err, size_t errlen);
 
+/* Free the rendered cipher lists kept by handshake_to_json (hslog_close
+ * does it; a later record fills the cache again). */
+void handshake_log_cache_free(void);
+
 void hslog_get_stats(const struct hslog *l, struct hslog_stats *st);
 
 /* Format one handshake as a JSON object (no newline) into j. Exposed for

@@ -517,5 +517,6 @@ void engine_free(struct engine *e)
     }
     classifier_free(e->classifier);
     summary_free(e->summary);
+    session_pool_free();
     free(e);
 }

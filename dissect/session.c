@@ -86,6 +86,36 @@ void session_init(struct tls_session *s, const struct endpoint *ep0, const struc
     s->initiator = 0xff;
 }
 
+/* Settled handshake records (~3.4 KiB each) are kept for reuse, a few: one
+ * is made and settled per handshake, and calloc's search and clearing of a
+ * block that size was a visible part of a handshake's cost. */
+#define HANDSHAKE_POOL 32
+static struct tls_handshake *handshake_pool[HANDSHAKE_POOL];
+static unsigned handshake_pool_n;
+
+static struct tls_handshake *handshake_alloc(void)
+{
+    if (handshake_pool_n == 0)
+        return calloc(1, sizeof(struct tls_handshake));
+    struct tls_handshake *hs = handshake_pool[--handshake_pool_n];
+    memset(hs, 0, sizeof(*hs));
+    return hs;
+}
+
+static void handshake_release(struct tls_handshake *hs)
+{
+    if (handshake_pool_n < HANDSHAKE_POOL)
+        handshake_pool[handshake_pool_n++] = hs;
+    else
+        free(hs);
+}
+
+void session_pool_free(void)
+{
+    while (handshake_pool_n > 0)
+        free(handshake_pool[--handshake_pool_n]);
+}
+
 static void settle(struct tls_session *s, enum settle_reason why)
 {
     struct tls_handshake *hs = s->hs;
@@ -94,12 +124,12 @@ static void settle(struct tls_session *s, enum settle_reason why)
     s->hs = NULL;
     hs->settle = (uint8_t)why;
     s->sink->settle(s->sink->ctx, hs, s->flow_ctx);
-    free(hs);
+    handshake_release(hs);
 }
 
 static struct tls_handshake *begin(struct tls_session *s, int client_dir)
 {
-    struct tls_handshake *hs = calloc(1, sizeof(*hs));
+    struct tls_handshake *hs = handshake_alloc();
     if (!hs)
         return NULL;
     hs->seq = next_handshake_seq++;

@@ -117,4 +117,7 @@ void session_reset(struct tls_session *s, int64_t now_us);
 /* Settle whatever is open (flow ends) and release memory. */
 void session_end(struct tls_session *s, enum settle_reason why);
 
+/* Free the handshake records kept for reuse (at exit; harmless any time). */
+void session_pool_free(void);
+
 #endif

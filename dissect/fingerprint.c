@@ -300,6 +300,18 @@ static void put_bytes(uint8_t *buf, size_t *len, size_t cap, const void *p, size
     *len += n;
 }
 
+/* A list of 16-bit values, with every GREASE value written as 0x0A0A:
+ * JA3 and JA4 drop GREASE, and clients draw it afresh per connection, so
+ * the raw values would make one stack miss the cache every time. */
+static void put_list(uint8_t *buf, size_t *len, size_t cap, const uint16_t *v, unsigned n)
+{
+    for (unsigned i = 0; i < n && *len + 2 <= cap; i++) {
+        uint16_t x = tls_is_grease(v[i]) ? 0x0A0A : v[i];
+        memcpy(buf + *len, &x, 2);
+        *len += 2;
+    }
+}
+
 /* Everything JA3 and JA4 read, hashed. */
 static uint64_t hello_key(const struct tls_client_hello *ch, enum ja4_transport transport)
 {
@@ -320,11 +332,11 @@ static uint64_t hello_key(const struct tls_client_hello *ch, enum ja4_transport 
                           ch->n_versions};
     put_bytes(in, &len, cap, head, sizeof(head));
     put_bytes(in, &len, cap, counts, sizeof(counts));
-    put_bytes(in, &len, cap, ch->ciphers, 2u * ch->n_ciphers);
-    put_bytes(in, &len, cap, ch->extensions, 2u * ch->n_extensions);
-    put_bytes(in, &len, cap, ch->groups, 2u * ch->n_groups);
-    put_bytes(in, &len, cap, ch->sigalgs, 2u * ch->n_sigalgs);
-    put_bytes(in, &len, cap, ch->versions, 2u * ch->n_versions);
+    put_list(in, &len, cap, ch->ciphers, ch->n_ciphers);
+    put_list(in, &len, cap, ch->extensions, ch->n_extensions);
+    put_list(in, &len, cap, ch->groups, ch->n_groups);
+    put_list(in, &len, cap, ch->sigalgs, ch->n_sigalgs);
+    put_list(in, &len, cap, ch->versions, ch->n_versions);
     put_bytes(in, &len, cap, ch->point_formats, ch->n_point_formats);
     put_bytes(in, &len, cap, ch->alpn, ch->alpn_len);
     uint64_t k = siphash13(cache_key, in, len);

@@ -284,6 +284,35 @@ static void test_client_cache(void **state)
     }
 }
 
+static void test_client_cache_ignores_grease_values(void **state)
+{
+    (void)state;
+    char ja3[JA3_HEX_LEN + 1], ja4[JA4_MAX_LEN + 1], d3[JA3_HEX_LEN + 1], d4[JA4_MAX_LEN + 1];
+    int h3, h4, grease = 0;
+    load_ch(FX_CHROME_CH);
+    fingerprint_client(&ch, JA4_TCP, ja3, &h3, ja4, &h4);
+    /* Chrome draws its GREASE values per connection: other values, same
+     * fingerprints, found in the cache. */
+    uint16_t *lists[] = {ch.ciphers, ch.extensions, ch.groups, ch.versions};
+    unsigned ns[] = {ch.n_ciphers, ch.n_extensions, ch.n_groups, ch.n_versions};
+    for (int l = 0; l < 4; l++)
+        for (unsigned i = 0; i < ns[l]; i++)
+            if (tls_is_grease(lists[l][i])) {
+                lists[l][i] = lists[l][i] == 0xFAFA ? 0x1A1A : 0xFAFA;
+                grease++;
+            }
+    assert_true(grease >= 3);
+    uint64_t hits = fingerprint_cache_stats.hits;
+    fingerprint_client(&ch, JA4_TCP, d3, &h3, d4, &h4);
+    assert_int_equal(fingerprint_cache_stats.hits, hits + 1);
+    assert_string_equal(ja3, d3);
+    assert_string_equal(ja4, d4);
+    fingerprint_ja3(&ch, d3);
+    fingerprint_ja4(&ch, JA4_TCP, d4);
+    assert_string_equal(ja3, d3);
+    assert_string_equal(ja4, d4);
+}
+
 static void test_server_cache_keyed_by_fields(void **state)
 {
     (void)state;
@@ -326,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_ja4_alpn_rule),
         cmocka_unit_test(test_ja4_grease_signature_algorithm_ignored),
         cmocka_unit_test(test_client_cache),
+        cmocka_unit_test(test_client_cache_ignores_grease_values),
         cmocka_unit_test(test_server_cache_keyed_by_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,11 @@
 # Debian packages it needs first (`make deps`).
 
 CC       ?= cc
-CFLAGS   ?= -O2 -g
+# Link-time optimisation lets the per-packet helpers of one module (span
+# reads, SipHash, decoding) inline into another: ~4 % fewer instructions
+# per packet on the bench file.
+CFLAGS   ?= -O2 -g -flto=auto
+LDFLAGS  ?= -flto=auto
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 CPPFLAGS += -I. -D_GNU_SOURCE $(shell pkg-config --cflags libndpi 2>/dev/null)
 LDLIBS   += -lpcap -lndpi -lcrypto -ljansson -lz -lm

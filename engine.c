@@ -103,7 +103,7 @@ static void sink_settle(void *ctx, struct tls_handshake *hs, void *flow_ctx)
     struct engine *e = ctx;
     struct flow_state *fs = flow_ctx;
     const char *proto;
-    classify_names(e->classifier, fs ? &fs->cls : NULL, hs, &proto, &hs->application);
+    classify_names(e->classifier, fs ? &fs->cls : NULL, hs, &hs->server, &proto, &hs->application);
     if (!hs->protocol) /* a STARTTLS machine named it already */
         hs->protocol = proto;
     report_settled(e, hs);
@@ -114,7 +114,8 @@ static void sink_plaintext(void *ctx, struct plaintext_record *pr, void *flow_ct
     struct engine *e = ctx;
     struct flow_state *fs = flow_ctx;
     const char *proto;
-    classify_names(e->classifier, fs ? &fs->cls : NULL, NULL, &proto, &pr->application);
+    classify_names(e->classifier, fs ? &fs->cls : NULL, NULL, &pr->server, &proto,
+                   &pr->application);
     if (!pr->protocol)
         pr->protocol = proto;
     report_plaintext(e, pr);
@@ -269,8 +270,11 @@ static void tcp_packet(struct engine *e, struct flow *f, int dir, const struct p
     tcp_reasm_segment(&fs->reasm, dir, pv, &reasm_ops, &dc);
     if (!fs->cls.done) {
         /* TLS from the first byte: tlsmon reads it; nDPI would only parse
-         * the same hellos again (most of its cost). */
-        if (fs->session.mode[dir] == SESSION_MODE_TLS && !fs->session.plain_seen)
+         * the same hellos again (most of its cost). A plaintext protocol
+         * tlsmon's own STARTTLS machines named: nDPI would take several
+         * more exchanges to reach the same name. */
+        if ((fs->session.mode[dir] == SESSION_MODE_TLS && !fs->session.plain_seen) ||
+            plaintext_names_flow(fs->session.pt))
             classify_skip(e->classifier, &fs->cls);
         else
             classify_packet(e->classifier, &fs->cls, pv);

@@ -269,6 +269,18 @@ static const char *port_protocol(uint16_t port)
 /* The application of a flow nDPI did not dissect (tlsmon read its TLS or
  * QUIC itself): nDPI's host table matched against the SNI, else its address
  * table against the server. One look-up per handshake. */
+/* nDPI's application for a server address (its IP lists: Microsoft 365,
+ * Google, ...). */
+static uint16_t address_application(struct classifier *c, const struct endpoint *server)
+{
+    if (server && server->family == ADDR_V4) {
+        struct in_addr a;
+        memcpy(&a, server->addr, 4);
+        return ndpi_network_ptree_match(c->ndpi, &a);
+    }
+    return NDPI_PROTOCOL_UNKNOWN;
+}
+
 static uint16_t host_application(struct classifier *c, const struct tls_handshake *hs)
 {
     if (hs->has_ch && hs->ch.has_sni && c->scratch) {
@@ -283,22 +295,18 @@ static uint16_t host_application(struct classifier *c, const struct tls_handshak
         if (id != NDPI_PROTOCOL_UNKNOWN)
             return id;
     }
-    if (hs->server.family == ADDR_V4) {
-        struct in_addr a;
-        memcpy(&a, hs->server.addr, 4);
-        return ndpi_network_ptree_match(c->ndpi, &a);
-    }
-    return NDPI_PROTOCOL_UNKNOWN;
+    return address_application(c, &hs->server);
 }
 
 void classify_names(struct classifier *c, const struct classify_state *cs,
-                    const struct tls_handshake *hs, const char **protocol, const char **application)
+                    const struct tls_handshake *hs, const struct endpoint *server,
+                    const char **protocol, const char **application)
 {
     const char *p = NULL;
     *application = NULL;
     uint16_t app = cs ? cs->app : 0;
-    if (hs && (!cs || (cs->by_host && !cs->app && !cs->master)))
-        app = host_application(c, hs);
+    if (!cs || (cs->by_host && !cs->app && !cs->master))
+        app = hs ? host_application(c, hs) : address_application(c, server);
     if (app && (!cs || app != cs->master) && !mapped_protocol(app) && app != NDPI_PROTOCOL_TLS &&
         app != NDPI_PROTOCOL_QUIC && app < c->nprotos && c->lower_names)
         *application = c->lower_names[app];

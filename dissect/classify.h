@@ -44,16 +44,18 @@ void classify_packet(struct classifier *c, struct classify_state *cs, const stru
 /* Stop classifying and free nDPI's flow state. */
 void classify_release(struct classifier *c, struct classify_state *cs);
 
-/* tlsmon dissects this flow's TLS itself (direct TLS, QUIC): nDPI's full
- * dissection is skipped; the application is named at settle time from
- * nDPI's host table (SNI) and address table. */
+/* tlsmon dissects this flow itself (direct TLS, QUIC, a plaintext protocol
+ * its STARTTLS machines know): nDPI's full dissection is skipped; the
+ * application is named at settle time from nDPI's host table (SNI) and
+ * address table. */
 void classify_skip(struct classifier *c, struct classify_state *cs);
 
 /* network.protocol (lowercase; "unknown" when not known) and nDPI's
- * application label (lowercase, or NULL) for a handshake on this flow. */
+ * application label (lowercase, or NULL) for a handshake on this flow, or
+ * (hs NULL) for a plaintext record of the flow whose server is server. */
 void classify_names(struct classifier *c, const struct classify_state *cs,
-                    const struct tls_handshake *hs, const char **protocol,
-                    const char **application);
+                    const struct tls_handshake *hs, const struct endpoint *server,
+                    const char **protocol, const char **application);
 
 const char *classify_ndpi_version(void);
 

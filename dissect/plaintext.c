@@ -250,6 +250,13 @@ const char *plaintext_protocol(const struct plaintext *pt)
     return pt && pt->proto ? pt->proto->name : NULL;
 }
 
+int plaintext_names_flow(const struct plaintext *pt)
+{
+    /* XMPP is left to nDPI: an XML stream opening is shared with SOAP and
+     * others, and nDPI names the applications built on XMPP. */
+    return pt && pt->proto && pt->proto != &starttls_xmpp;
+}
+
 int plaintext_reportable(const struct plaintext *pt)
 {
     return pt && pt->proto && pt->proto->reportable && !pt->upgraded;

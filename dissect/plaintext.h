@@ -73,6 +73,10 @@ int plaintext_is_hello_start(struct span chunk);
 /* network.protocol of the identified protocol, or NULL. */
 const char *plaintext_protocol(const struct plaintext *pt);
 
+/* Is the protocol named by its own machine beyond doubt, with nothing for
+ * nDPI's dissection to add (mail, FTP, LDAP, PostgreSQL, ...)? */
+int plaintext_names_flow(const struct plaintext *pt);
+
 /* Should a session that never reached TLS get a tlsmon.plaintext record
  * (mail, directory, file transfer, chat)? */
 int plaintext_reportable(const struct plaintext *pt);

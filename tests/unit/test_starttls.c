@@ -2122,6 +2122,32 @@ static void test_long_lines(void **state)
     free(big);
 }
 
+/* Which identified protocols let nDPI's dissection be skipped. */
+static void test_names_flow(void **state)
+{
+    (void)state;
+    size_t off;
+    struct plaintext *pt = pt_new(25);
+    assert_false(plaintext_names_flow(pt));
+    feed_str(pt, 1, "220 mx.example.com ESMTP Postfix\r\n", &off);
+    assert_string_equal(plaintext_protocol(pt), "smtp");
+    assert_true(plaintext_names_flow(pt));
+    free(pt);
+    pt = pt_new(5222);
+    feed_str(pt, 0,
+             "<?xml version='1.0'?><stream:stream to='example.com' "
+             "xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>",
+             &off);
+    assert_string_equal(plaintext_protocol(pt), "xmpp");
+    assert_false(plaintext_names_flow(pt)); /* left to nDPI */
+    free(pt);
+    pt = pt_new(8000);
+    feed_str(pt, 0, "hello there\r\n", &off);
+    assert_false(plaintext_names_flow(pt));
+    free(pt);
+    assert_false(plaintext_names_flow(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2160,6 +2186,7 @@ int main(void)
         cmocka_unit_test(test_random_bytes),
         cmocka_unit_test(test_prefixes),
         cmocka_unit_test(test_long_lines),
+        cmocka_unit_test(test_names_flow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

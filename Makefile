@@ -11,7 +11,7 @@ CFLAGS   ?= -O2 -g -flto=auto
 LDFLAGS  ?= -flto=auto
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 CPPFLAGS += -I. -D_GNU_SOURCE $(shell pkg-config --cflags libndpi 2>/dev/null)
-LDLIBS   += -lpcap -lndpi -lcrypto -ljansson -lz -lm
+LDLIBS   += -lpcap -lndpi -lcrypto -ljansson -lz -lm -lpthread
 IANA_CSV ?= data/tls-parameters-4.csv
 
 # Debian packages: build, tests, and the sample-capture script.
@@ -34,7 +34,7 @@ OBJ := $(SRC:%.c=build/%.o) build/cipher_names.o
 ASAN_OBJ := $(SRC:%.c=build/asan/%.o) build/asan/cipher_names.o
 LIB_OBJ := $(filter-out build/tlsmon.o,$(OBJ))
 
-.PHONY: all deps demo test unit e2e e2e-live conformance conformance-gate bench bench-live flood fuzz \
+.PHONY: all deps demo test unit tsan-source e2e e2e-live conformance conformance-gate bench bench-live flood fuzz \
         fuzz-smoke asan asan-corpus clean format check-format install
 
 all: deps tlsmon
@@ -106,7 +106,7 @@ e2e-live: deps tlsmon
 conformance-gate: tlsmon
 	tests/conformance-gate.sh
 
-test: deps check-format unit e2e e2e-live conformance-gate asan-corpus fuzz-smoke
+test: deps check-format unit tsan-source e2e e2e-live conformance-gate asan-corpus fuzz-smoke
 	@echo "make test: all tests passed"
 
 demo: deps tlsmon
@@ -143,6 +143,13 @@ install: all
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' packaging/tlsmon.service \
 	  >$(DESTDIR)$(UNITDIR)/tlsmon.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/tlsmon.service
+
+# The threaded capture reader under ThreadSanitizer (its unit test).
+build/tests/test_source-tsan: tests/unit/test_source.c capture/source.c capture/decode.c | deps
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -fsanitize=thread -g -O1 $(WARN) -o $@ $^ -lpcap -lcmocka -lpthread
+tsan-source: build/tests/test_source-tsan
+	TSAN_OPTIONS=halt_on_error=1 build/tests/test_source-tsan
 
 # ---- fuzzing (clang libFuzzer, ASan + UBSan) ---------------------------
 FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

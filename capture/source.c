@@ -1,11 +1,14 @@
 /* source.c: see source.h. Files are read through stdio with a 1 MiB buffer
  * (pcap_open_offline reads 4 KiB at a time, which costs more than the rest
- * of the per-packet work on large captures). */
+ * of the per-packet work on large captures). A capture of more than a few
+ * MiB (or a pipe) is read in a thread of its own, so libpcap's reading
+ * overlaps the dissection instead of adding to it. */
 #include "source.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,9 @@
 #include "decode.h"
 
 #define READ_BUFFER (1u << 20)
+#define BATCH_BYTES (1u << 20)
+#define BATCHES 4
+#define THREADED_MIN_BYTES (4L << 20)
 
 int source_is_directory(const char *path)
 {
@@ -160,6 +166,214 @@ enum source_status source_read_file(const char *path, const char *filter, frame_
     return status;
 }
 
+/* What ended a read loop (rc of pcap_next_ex), as a status and message. */
+static enum source_status read_end(pcap_t *p, int rc, const char *name, char *err, size_t errlen)
+{
+    if (rc != -1)
+        return SOURCE_OK;
+    const char *e = pcap_geterr(p);
+    if (strstr(e, "truncated") || strstr(e, "cut short")) {
+        snprintf(err, errlen, "%s: the last packet is cut short (%s); kept what came before", name,
+                 e);
+        return SOURCE_TRUNCATED;
+    }
+    snprintf(err, errlen, "%s: read error: %s", name, e);
+    return SOURCE_FAILED;
+}
+
+static enum source_status read_frames(pcap_t *p, const char *name, int lt, frame_fn fn, void *ctx,
+                                      volatile int *stop, char *err, size_t errlen)
+{
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int rc;
+    while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
+        struct frame fr = {source_timestamp_us(h->ts.tv_sec, h->ts.tv_usec), h->caplen, h->len,
+                           data};
+        fn(ctx, lt, &fr);
+        if (stop && *stop)
+            return SOURCE_STOPPED;
+    }
+    return read_end(p, rc, name, err, errlen);
+}
+
+/* ---- reading in a thread of its own ----------------------------------------
+ * The reader copies frames into batches (1 MiB, BATCHES in flight) and the
+ * caller's thread hands them to fn in order, so the two threads meet once
+ * per ~2000 packets, and memory stays bounded whichever side is slower. */
+
+/* How a reader ended besides pcap_next_ex's own results (-2 is its end of
+ * file). */
+enum { READER_STOPPED = -100, READER_NO_MEMORY = -101 };
+
+struct batch_frame {
+    int64_t ts_us;
+    uint32_t caplen, len;
+}; /* the data follows, padded to 8 bytes */
+
+struct batch {
+    uint8_t *buf;
+    size_t cap, used;
+};
+
+struct reader {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct batch b[BATCHES];
+    unsigned head, filled; /* filled batches: b[head], b[head + 1], ... (mod BATCHES) */
+    int done, quit;        /* done: the reader has ended; quit: the caller stopped */
+    int rc;                /* pcap_next_ex's last result, or READER_STOPPED, READER_NO_MEMORY */
+    pcap_t *p;             /* only the reader touches it until the join */
+};
+
+static size_t frame_bytes(uint32_t caplen)
+{
+    return sizeof(struct batch_frame) + (((size_t)caplen + 7) & ~(size_t)7);
+}
+
+/* Wait for an empty batch; NULL when the caller has stopped. */
+static struct batch *reader_take_empty(struct reader *r)
+{
+    pthread_mutex_lock(&r->mu);
+    while (r->filled == BATCHES && !r->quit)
+        pthread_cond_wait(&r->cv, &r->mu);
+    struct batch *b = r->quit ? NULL : &r->b[(r->head + r->filled) % BATCHES];
+    pthread_mutex_unlock(&r->mu);
+    if (b)
+        b->used = 0;
+    return b;
+}
+
+static void reader_publish(struct reader *r, int last, int rc)
+{
+    pthread_mutex_lock(&r->mu);
+    r->filled++;
+    if (last) {
+        r->done = 1;
+        r->rc = rc;
+    }
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void *reader_main(void *arg)
+{
+    struct reader *r = arg;
+    struct batch *b = reader_take_empty(r);
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int rc = 0;
+    while (b) {
+        if (__atomic_load_n(&r->quit, __ATOMIC_RELAXED)) {
+            rc = READER_STOPPED;
+            break;
+        }
+        if ((rc = pcap_next_ex(r->p, &h, &data)) != 1)
+            break;
+        size_t need = frame_bytes(h->caplen);
+        if (b->used + need > b->cap && b->used > 0) {
+            reader_publish(r, 0, 0);
+            if (!(b = reader_take_empty(r)))
+                break;
+        }
+        if (need > b->cap) { /* a frame larger than a batch: that batch grows */
+            uint8_t *nb = realloc(b->buf, need);
+            if (!nb) {
+                rc = READER_NO_MEMORY;
+                break;
+            }
+            b->buf = nb;
+            b->cap = need;
+        }
+        struct batch_frame bf = {source_timestamp_us(h->ts.tv_sec, h->ts.tv_usec), h->caplen,
+                                 h->len};
+        memcpy(b->buf + b->used, &bf, sizeof(bf));
+        memcpy(b->buf + b->used + sizeof(bf), data, h->caplen);
+        b->used += need;
+    }
+    if (b)
+        reader_publish(r, 1, rc);
+    else { /* the caller stopped: nothing more will be read from the queue */
+        pthread_mutex_lock(&r->mu);
+        r->done = 1;
+        r->rc = READER_STOPPED;
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+    }
+    return NULL;
+}
+
+static enum source_status read_frames_threaded(pcap_t *p, const char *name, int lt, frame_fn fn,
+                                               void *ctx, volatile int *stop, char *err,
+                                               size_t errlen)
+{
+    struct reader *r = calloc(1, sizeof(*r));
+    int ok = r != NULL;
+    for (int i = 0; ok && i < BATCHES; i++)
+        ok = (r->b[i].buf = malloc(r->b[i].cap = BATCH_BYTES)) != NULL;
+    if (ok) {
+        r->p = p;
+        pthread_mutex_init(&r->mu, NULL);
+        pthread_cond_init(&r->cv, NULL);
+    }
+    pthread_t t;
+    if (!ok || pthread_create(&t, NULL, reader_main, r) != 0) {
+        if (ok) {
+            pthread_cond_destroy(&r->cv);
+            pthread_mutex_destroy(&r->mu);
+        }
+        for (int i = 0; r && i < BATCHES; i++)
+            free(r->b[i].buf);
+        free(r);
+        return read_frames(p, name, lt, fn, ctx, stop, err, errlen); /* in this thread */
+    }
+    enum source_status status = SOURCE_OK;
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        while (r->filled == 0 && !r->done)
+            pthread_cond_wait(&r->cv, &r->mu);
+        int empty = r->filled == 0; /* and so done */
+        struct batch *b = &r->b[r->head];
+        pthread_mutex_unlock(&r->mu);
+        if (empty)
+            break;
+        for (size_t off = 0; off < b->used && status == SOURCE_OK;) {
+            struct batch_frame bf;
+            memcpy(&bf, b->buf + off, sizeof(bf));
+            struct frame fr = {bf.ts_us, bf.caplen, bf.len, b->buf + off + sizeof(bf)};
+            fn(ctx, lt, &fr);
+            off += frame_bytes(bf.caplen);
+            if (stop && *stop)
+                status = SOURCE_STOPPED;
+        }
+        pthread_mutex_lock(&r->mu);
+        r->head = (r->head + 1) % BATCHES;
+        r->filled--;
+        if (status != SOURCE_OK)
+            __atomic_store_n(&r->quit, 1, __ATOMIC_RELAXED);
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+        if (status != SOURCE_OK)
+            break;
+    }
+    pthread_join(t, NULL);
+    if (status == SOURCE_OK) {
+        if (r->rc == READER_STOPPED)
+            status = SOURCE_STOPPED;
+        else if (r->rc == READER_NO_MEMORY) {
+            snprintf(err, errlen, "%s: out of memory for a packet", name);
+            status = SOURCE_FAILED;
+        } else
+            status = read_end(p, r->rc, name, err, errlen);
+    }
+    pthread_cond_destroy(&r->cv);
+    pthread_mutex_destroy(&r->mu);
+    for (int i = 0; i < BATCHES; i++)
+        free(r->b[i].buf);
+    free(r);
+    return status;
+}
+
 enum source_status source_read_stream(FILE *fp, const char *name, long size, const char *filter,
                                       frame_fn fn, void *ctx, volatile int *stop, char *err,
                                       size_t errlen)
@@ -196,29 +410,10 @@ enum source_status source_read_stream(FILE *fp, const char *name, long size, con
             goto out;
         }
     }
-    struct pcap_pkthdr *h;
-    const u_char *data;
-    int rc;
-    while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
-        struct frame fr = {source_timestamp_us(h->ts.tv_sec, h->ts.tv_usec), h->caplen, h->len,
-                           data};
-        fn(ctx, lt, &fr);
-        if (stop && *stop) {
-            status = SOURCE_STOPPED;
-            goto out;
-        }
-    }
-    if (rc == -1) {
-        const char *e = pcap_geterr(p);
-        if (strstr(e, "truncated") || strstr(e, "cut short")) {
-            snprintf(err, errlen, "%s: the last packet is cut short (%s); kept what came before",
-                     name, e);
-            status = SOURCE_TRUNCATED;
-        } else {
-            snprintf(err, errlen, "%s: read error: %s", name, e);
-            status = SOURCE_FAILED;
-        }
-    }
+    if (size >= 0 && size < THREADED_MIN_BYTES)
+        status = read_frames(p, name, lt, fn, ctx, stop, err, errlen);
+    else
+        status = read_frames_threaded(p, name, lt, fn, ctx, stop, err, errlen);
 out:
     pcap_close(p); /* closes fp */
     return status;

@@ -252,9 +252,10 @@ const char *plaintext_protocol(const struct plaintext *pt)
 
 int plaintext_names_flow(const struct plaintext *pt)
 {
-    /* XMPP is left to nDPI: an XML stream opening is shared with SOAP and
-     * others, and nDPI names the applications built on XMPP. */
-    return pt && pt->proto && pt->proto != &starttls_xmpp;
+    /* Left to nDPI: XMPP (an XML stream opening is shared with SOAP and
+     * others, and nDPI names the applications built on XMPP) and SMTP (nDPI
+     * names the operator from the host in the greeting: "google"). */
+    return pt && pt->proto && pt->proto != &starttls_xmpp && pt->proto != &starttls_smtp;
 }
 
 int plaintext_reportable(const struct plaintext *pt)

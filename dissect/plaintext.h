@@ -74,7 +74,7 @@ int plaintext_is_hello_start(struct span chunk);
 const char *plaintext_protocol(const struct plaintext *pt);
 
 /* Is the protocol named by its own machine beyond doubt, with nothing for
- * nDPI's dissection to add (mail, FTP, LDAP, PostgreSQL, ...)? */
+ * nDPI's dissection to add (POP3, IMAP, FTP, LDAP, PostgreSQL, ...)? */
 int plaintext_names_flow(const struct plaintext *pt);
 
 /* Should a session that never reached TLS get a tlsmon.plaintext record

@@ -2131,6 +2131,11 @@ static void test_names_flow(void **state)
     assert_false(plaintext_names_flow(pt));
     feed_str(pt, 1, "220 mx.example.com ESMTP Postfix\r\n", &off);
     assert_string_equal(plaintext_protocol(pt), "smtp");
+    assert_false(plaintext_names_flow(pt)); /* nDPI names the host of the greeting */
+    free(pt);
+    pt = pt_new(110);
+    feed_str(pt, 1, "+OK Dovecot ready.\r\n", &off);
+    assert_string_equal(plaintext_protocol(pt), "pop3");
     assert_true(plaintext_names_flow(pt));
     free(pt);
     pt = pt_new(5222);

@@ -39,6 +39,17 @@ struct engine {
     int finished;
     int64_t now_us, last_expire_us;
     struct flow_timeouts timeouts;
+    struct frame_prepare prepare;
+};
+
+/* What engine_prepare makes of a frame: everything that depends on the
+ * frame alone, so the capture's reading thread can do it ahead. */
+struct frame_facts {
+    struct packet_view pv;
+    struct flow_key key;
+    uint32_t hash;
+    uint8_t dir;
+    uint8_t result; /* enum decode_result */
 };
 
 /* UDP flows and closed TCP connections are kept this long at most. */
@@ -324,10 +335,33 @@ static void udp_packet(struct engine *e, struct flow *f, int dir, const struct p
     }
 }
 
+/* Reads nothing but the frame and the flow table's hash key (fixed at
+ * creation): safe in the reading thread while engine_frame runs. */
+static void engine_prepare(void *ctx, int linktype, const struct frame *fr, void *out)
+{
+    const struct engine *e = ctx;
+    struct frame_facts *ff = out;
+    ff->result = (uint8_t)decode_packet(linktype, fr->data, fr->caplen, fr->len, &ff->pv);
+    if (ff->result != DECODE_OK)
+        return;
+    ff->pv.ts_us = fr->ts_us;
+    int dir;
+    flow_key_from_packet(&ff->pv, &ff->key, &dir);
+    ff->dir = (uint8_t)dir;
+    ff->hash = flow_table_hash(e->flows, &ff->key);
+}
+
+const struct frame_prepare *engine_frame_prepare(struct engine *e)
+{
+    e->prepare.fn = engine_prepare;
+    e->prepare.ctx = e;
+    e->prepare.size = sizeof(struct frame_facts);
+    return &e->prepare;
+}
+
 void engine_frame(void *ctx, int linktype, const struct frame *fr)
 {
     struct engine *e = ctx;
-    struct packet_view pv;
     double ts = (double)fr->ts_us / 1e6;
 
     e->c.packets++;
@@ -345,48 +379,51 @@ void engine_frame(void *ctx, int linktype, const struct frame *fr)
         e->last_expire_us = e->now_us;
     }
 
-    enum decode_result r = decode_packet(linktype, fr->data, fr->caplen, fr->len, &pv);
-    if (r != DECODE_OK) {
-        count_decode_failure(e, r);
+    struct frame_facts local;
+    const struct frame_facts *ff = fr->prep;
+    if (!ff) {
+        engine_prepare(e, linktype, fr, &local);
+        ff = &local;
+    }
+    if (ff->result != DECODE_OK) {
+        count_decode_failure(e, (enum decode_result)ff->result);
         return;
     }
-    pv.ts_us = fr->ts_us;
-    if (pv.transport == TRANSPORT_TCP)
+    const struct packet_view *pv = &ff->pv;
+    if (pv->transport == TRANSPORT_TCP)
         e->c.tcp_packets++;
     else
         e->c.udp_packets++;
 
-    struct flow_key key;
-    int dir, created;
-    flow_key_from_packet(&pv, &key, &dir);
-    struct flow *f = flow_table_lookup(e->flows, &key, e->now_us, &created);
+    int dir = ff->dir, created;
+    struct flow *f = flow_table_lookup_hashed(e->flows, &ff->key, ff->hash, e->now_us, &created);
     if (!f)
         return;
     /* A new connection on a 5-tuple whose old one closed. */
-    if (!created && pv.transport == TRANSPORT_TCP &&
-        (pv.tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN && (f->fin_mask || f->rst)) {
+    if (!created && pv->transport == TRANSPORT_TCP &&
+        (pv->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN && (f->fin_mask || f->rst)) {
         flow_table_remove(e->flows, f, FLOW_END_REUSED);
-        f = flow_table_lookup(e->flows, &key, e->now_us, &created);
+        f = flow_table_lookup_hashed(e->flows, &ff->key, ff->hash, e->now_us, &created);
         if (!f)
             return;
     }
     f->pkts[dir]++;
     f->bytes[dir] += fr->len;
-    if (pv.transport == TRANSPORT_UDP) {
-        udp_packet(e, f, dir, &pv);
+    if (pv->transport == TRANSPORT_UDP) {
+        udp_packet(e, f, dir, pv);
         return;
     }
-    if (pv.tcp_flags & TCPF_FIN)
+    if (pv->tcp_flags & TCPF_FIN)
         f->fin_mask |= (uint8_t)(1u << dir);
-    if (pv.tcp_flags & TCPF_RST)
+    if (pv->tcp_flags & TCPF_RST)
         f->rst = 1;
-    if (pv.tcp_flags & TCPF_SYN) {
-        f->syn_seq[dir] = pv.seq;
+    if (pv->tcp_flags & TCPF_SYN) {
+        f->syn_seq[dir] = pv->seq;
         f->syn_seen |= (uint8_t)(1u << dir);
-        if (!(pv.tcp_flags & TCPF_ACK))
+        if (!(pv->tcp_flags & TCPF_ACK))
             f->syn_dir = (uint8_t)dir;
     }
-    tcp_packet(e, f, dir, &pv);
+    tcp_packet(e, f, dir, pv);
     if (f->rst || f->fin_mask == 3) /* closed: only a short linger now */
         flow_table_mark_closed(e->flows, f);
 }

@@ -41,6 +41,11 @@ void engine_set_tap(struct engine *e, const struct engine_tap *tap);
 /* The frame callback for source_read_file and live_poll. */
 void engine_frame(void *engine, int linktype, const struct frame *fr);
 
+/* The part of engine_frame that depends on the frame alone (decoding, the
+ * flow key and its hash), for the capture's reading thread to do ahead:
+ * pass it to source_read_file_prepared. */
+const struct frame_prepare *engine_frame_prepare(struct engine *e);
+
 /* Time passes without packets (a quiet link): flows idle at now_us end, so
  * their handshakes settle. Time never goes back. */
 void engine_tick(struct engine *e, int64_t now_us);

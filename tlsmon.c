@@ -163,8 +163,8 @@ static int read_input(struct engine *e, const char *path, const char *filter)
         }
         return rc;
     }
-    enum source_status st =
-        source_read_file(path, filter, engine_frame, e, &stop_requested, err, sizeof(err));
+    enum source_status st = source_read_file_prepared(
+        path, filter, engine_frame, e, engine_frame_prepare(e), &stop_requested, err, sizeof(err));
     engine_count_file(e, st == SOURCE_FAILED);
     if (st == SOURCE_FAILED) {
         fprintf(stderr, "tlsmon: %s\n", err);

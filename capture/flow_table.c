@@ -78,7 +78,7 @@ void flow_key_from_packet(const struct packet_view *pv, struct flow_key *key, in
 
 /* SipHash-1-3 over the key's meaningful bytes: an IPv4 key's addresses use 4
  * of their 16 bytes, so it is hashed as 16 bytes rather than 40. */
-static uint32_t flow_hash(const struct flow_table *t, const struct flow_key *k)
+uint32_t flow_table_hash(const struct flow_table *t, const struct flow_key *k)
 {
     if (k->family != ADDR_V4)
         return (uint32_t)siphash13(t->key, k, sizeof(*k));
@@ -214,7 +214,12 @@ void flow_table_remove(struct flow_table *t, struct flow *f, enum flow_end_reaso
 struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *key, int64_t now_us,
                                int *created)
 {
-    uint32_t h = flow_hash(t, key);
+    return flow_table_lookup_hashed(t, key, flow_table_hash(t, key), now_us, created);
+}
+
+struct flow *flow_table_lookup_hashed(struct flow_table *t, const struct flow_key *key, uint32_t h,
+                                      int64_t now_us, int *created)
+{
     int which;
     rehash_step(t);
     struct flow **pp = bucket_of(t, h, &which);

@@ -68,6 +68,13 @@ void flow_key_from_packet(const struct packet_view *pv, struct flow_key *key, in
 struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *key, int64_t now_us,
                                int *created);
 
+/* The same with the key's hash already made by flow_table_hash. The hash
+ * reads only the table's secret key, fixed at creation, so another thread
+ * (the capture reader) may make it ahead of the lookup. */
+uint32_t flow_table_hash(const struct flow_table *t, const struct flow_key *key);
+struct flow *flow_table_lookup_hashed(struct flow_table *t, const struct flow_key *key,
+                                      uint32_t hash, int64_t now_us, int *created);
+
 /* End and remove one flow (e.g. its 5-tuple is being reused). */
 void flow_table_remove(struct flow_table *t, struct flow *f, enum flow_end_reason why);
 

@@ -180,7 +180,8 @@ struct dispatch_ctx {
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
     const struct dispatch_ctx *d = (const struct dispatch_ctx *)user;
-    struct frame fr = {source_timestamp_us(h->ts.tv_sec, h->ts.tv_usec), h->caplen, h->len, data};
+    struct frame fr = {source_timestamp_us(h->ts.tv_sec, h->ts.tv_usec), h->caplen, h->len, data,
+                       NULL};
     d->fn(d->ctx, d->linktype, &fr);
 }
 

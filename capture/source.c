@@ -140,6 +140,13 @@ int64_t source_timestamp_us(int64_t sec, int64_t usec)
 enum source_status source_read_file(const char *path, const char *filter, frame_fn fn, void *ctx,
                                     volatile int *stop, char *err, size_t errlen)
 {
+    return source_read_file_prepared(path, filter, fn, ctx, NULL, stop, err, errlen);
+}
+
+enum source_status source_read_file_prepared(const char *path, const char *filter, frame_fn fn,
+                                             void *ctx, const struct frame_prepare *prep,
+                                             volatile int *stop, char *err, size_t errlen)
+{
     int is_stdin = strcmp(path, "-") == 0;
     FILE *fp = is_stdin ? stdin : fopen(path, "rb");
     if (!fp) {
@@ -160,8 +167,8 @@ enum source_status source_read_file(const char *path, const char *filter, frame_
         }
         size = (long)st.st_size;
     }
-    enum source_status status = source_read_stream(fp, is_stdin ? "(stdin)" : path, size, filter,
-                                                   fn, ctx, stop, err, errlen);
+    enum source_status status = source_read_stream_prepared(
+        fp, is_stdin ? "(stdin)" : path, size, filter, fn, ctx, prep, stop, err, errlen);
     free(iobuf); /* source_read_stream closed fp */
     return status;
 }
@@ -189,7 +196,7 @@ static enum source_status read_frames(pcap_t *p, const char *name, int lt, frame
     int rc;
     while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
         struct frame fr = {source_timestamp_us(h->ts.tv_sec, h->ts.tv_usec), h->caplen, h->len,
-                           data};
+                           data, NULL};
         fn(ctx, lt, &fr);
         if (stop && *stop)
             return SOURCE_STOPPED;
@@ -224,11 +231,15 @@ struct reader {
     int done, quit;        /* done: the reader has ended; quit: the caller stopped */
     int rc;                /* pcap_next_ex's last result, or READER_STOPPED, READER_NO_MEMORY */
     pcap_t *p;             /* only the reader touches it until the join */
+    int lt;
+    struct frame_prepare prep; /* prep.fn NULL: none */
+    size_t prep_bytes;         /* prep.size rounded up to 8 */
 };
 
-static size_t frame_bytes(uint32_t caplen)
+/* A frame in a batch: its header, the prepared bytes, the data. */
+static size_t frame_bytes(const struct reader *r, uint32_t caplen)
 {
-    return sizeof(struct batch_frame) + (((size_t)caplen + 7) & ~(size_t)7);
+    return sizeof(struct batch_frame) + r->prep_bytes + (((size_t)caplen + 7) & ~(size_t)7);
 }
 
 /* Wait for an empty batch; NULL when the caller has stopped. */
@@ -270,7 +281,7 @@ static void *reader_main(void *arg)
         }
         if ((rc = pcap_next_ex(r->p, &h, &data)) != 1)
             break;
-        size_t need = frame_bytes(h->caplen);
+        size_t need = frame_bytes(r, h->caplen);
         if (b->used + need > b->cap && b->used > 0) {
             reader_publish(r, 0, 0);
             if (!(b = reader_take_empty(r)))
@@ -287,8 +298,13 @@ static void *reader_main(void *arg)
         }
         struct batch_frame bf = {source_timestamp_us(h->ts.tv_sec, h->ts.tv_usec), h->caplen,
                                  h->len};
-        memcpy(b->buf + b->used, &bf, sizeof(bf));
-        memcpy(b->buf + b->used + sizeof(bf), data, h->caplen);
+        uint8_t *at = b->buf + b->used, *copy = at + sizeof(bf) + r->prep_bytes;
+        memcpy(at, &bf, sizeof(bf));
+        memcpy(copy, data, h->caplen);
+        if (r->prep.fn) { /* on the copy: its pointers stay good in the batch */
+            struct frame fr = {bf.ts_us, bf.caplen, bf.len, copy, NULL};
+            r->prep.fn(r->prep.ctx, r->lt, &fr, at + sizeof(bf));
+        }
         b->used += need;
     }
     if (b)
@@ -304,8 +320,8 @@ static void *reader_main(void *arg)
 }
 
 static enum source_status read_frames_threaded(pcap_t *p, const char *name, int lt, frame_fn fn,
-                                               void *ctx, volatile int *stop, char *err,
-                                               size_t errlen)
+                                               void *ctx, const struct frame_prepare *prep,
+                                               volatile int *stop, char *err, size_t errlen)
 {
     struct reader *r = calloc(1, sizeof(*r));
     int ok = r != NULL;
@@ -313,6 +329,11 @@ static enum source_status read_frames_threaded(pcap_t *p, const char *name, int 
         ok = (r->b[i].buf = malloc(r->b[i].cap = BATCH_BYTES)) != NULL;
     if (ok) {
         r->p = p;
+        r->lt = lt;
+        if (prep && prep->fn) {
+            r->prep = *prep;
+            r->prep_bytes = (prep->size + 7) & ~(size_t)7;
+        }
         pthread_mutex_init(&r->mu, NULL);
         pthread_cond_init(&r->cv, NULL);
     }
@@ -340,9 +361,11 @@ static enum source_status read_frames_threaded(pcap_t *p, const char *name, int 
         for (size_t off = 0; off < b->used && status == SOURCE_OK;) {
             struct batch_frame bf;
             memcpy(&bf, b->buf + off, sizeof(bf));
-            struct frame fr = {bf.ts_us, bf.caplen, bf.len, b->buf + off + sizeof(bf)};
+            const uint8_t *at = b->buf + off + sizeof(bf);
+            struct frame fr = {bf.ts_us, bf.caplen, bf.len, at + r->prep_bytes,
+                               r->prep.fn ? at : NULL};
             fn(ctx, lt, &fr);
-            off += frame_bytes(bf.caplen);
+            off += frame_bytes(r, bf.caplen);
             if (stop && *stop)
                 status = SOURCE_STOPPED;
         }
@@ -377,6 +400,14 @@ static enum source_status read_frames_threaded(pcap_t *p, const char *name, int 
 enum source_status source_read_stream(FILE *fp, const char *name, long size, const char *filter,
                                       frame_fn fn, void *ctx, volatile int *stop, char *err,
                                       size_t errlen)
+{
+    return source_read_stream_prepared(fp, name, size, filter, fn, ctx, NULL, stop, err, errlen);
+}
+
+enum source_status source_read_stream_prepared(FILE *fp, const char *name, long size,
+                                               const char *filter, frame_fn fn, void *ctx,
+                                               const struct frame_prepare *prep, volatile int *stop,
+                                               char *err, size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
@@ -413,7 +444,7 @@ enum source_status source_read_stream(FILE *fp, const char *name, long size, con
     if (size >= 0 && size < THREADED_MIN_BYTES)
         status = read_frames(p, name, lt, fn, ctx, stop, err, errlen);
     else
-        status = read_frames_threaded(p, name, lt, fn, ctx, stop, err, errlen);
+        status = read_frames_threaded(p, name, lt, fn, ctx, prep, stop, err, errlen);
 out:
     pcap_close(p); /* closes fp */
     return status;

@@ -12,6 +12,7 @@ struct frame {
     int64_t ts_us;
     uint32_t caplen, len;
     const uint8_t *data;
+    const void *prep; /* what the frame_prepare stage made of it, or NULL */
 };
 
 typedef void (*frame_fn)(void *ctx, int linktype, const struct frame *fr);
@@ -23,16 +24,34 @@ enum source_status {
     SOURCE_FAILED,    /* could not be opened or read (message in err) */
 };
 
+/* Work on a frame that depends on the frame alone (decoding it, say): when
+ * the capture is read in a thread of its own, that thread does it, ahead
+ * of fn, writing size bytes at out that fn finds at fr->prep. It must read
+ * nothing fn changes. */
+struct frame_prepare {
+    void (*fn)(void *ctx, int linktype, const struct frame *fr, void *out);
+    void *ctx;
+    size_t size;
+};
+
 /* Read every frame of one capture file ("-" is stdin) and hand it to fn.
  * filter is a BPF expression or NULL. Errors name the file and the cause. */
 enum source_status source_read_file(const char *path, const char *filter, frame_fn fn, void *ctx,
                                     volatile int *stop, char *err, size_t errlen);
+/* The same with a prepare stage (prep may be NULL). */
+enum source_status source_read_file_prepared(const char *path, const char *filter, frame_fn fn,
+                                             void *ctx, const struct frame_prepare *prep,
+                                             volatile int *stop, char *err, size_t errlen);
 
 /* The same for an open stream (fmemopen, a pipe): fp is closed on return.
  * name is used in messages; size is the byte count if known, else -1. */
 enum source_status source_read_stream(FILE *fp, const char *name, long size, const char *filter,
                                       frame_fn fn, void *ctx, volatile int *stop, char *err,
                                       size_t errlen);
+enum source_status source_read_stream_prepared(FILE *fp, const char *name, long size,
+                                               const char *filter, frame_fn fn, void *ctx,
+                                               const struct frame_prepare *prep, volatile int *stop,
+                                               char *err, size_t errlen);
 
 /* Is path a directory? */
 int source_is_directory(const char *path);

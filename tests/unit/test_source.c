@@ -104,12 +104,59 @@ static void test_cut_last_record(void **state)
     free(b);
 }
 
+/* The prepare stage: made in the reading thread from the frame alone,
+ * found beside the same frame in fn. */
+static void prepare_sum(void *ctx, int linktype, const struct frame *fr, void *out)
+{
+    (void)ctx, (void)linktype;
+    uint32_t sum = 0;
+    for (uint32_t k = 0; k < fr->caplen; k++)
+        sum = sum * 31 + fr->data[k];
+    uint32_t rec[3] = {sum, fr->caplen, (uint32_t)fr->ts_us};
+    memcpy(out, rec, sizeof(rec));
+}
+
+static uint32_t prepared_bad;
+static void on_prepared_frame(void *ctx, int linktype, const struct frame *fr)
+{
+    uint32_t rec[3], sum = 0;
+    assert_non_null(fr->prep);
+    memcpy(rec, fr->prep, sizeof(rec));
+    for (uint32_t k = 0; k < fr->caplen; k++)
+        sum = sum * 31 + fr->data[k];
+    if (rec[0] != sum || rec[1] != fr->caplen || rec[2] != (uint32_t)fr->ts_us)
+        prepared_bad++;
+    on_frame(ctx, linktype, fr);
+}
+
+static void test_prepare_stage(void **state)
+{
+    (void)state;
+    size_t size;
+    uint8_t *b = make_capture(&size);
+    struct seen s = {0};
+    volatile int stop = 0;
+    char err[256] = "";
+    struct frame_prepare prep = {prepare_sum, NULL, 12};
+    FILE *fp = fmemopen(b, size, "rb");
+    assert_non_null(fp);
+    prepared_bad = 0;
+    assert_int_equal(source_read_stream_prepared(fp, "mem.pcap", (long)size, NULL,
+                                                 on_prepared_frame, &s, &prep, &stop, err, 256),
+                     SOURCE_OK);
+    assert_int_equal(s.n, FRAMES);
+    assert_int_equal(s.bad, 0);
+    assert_int_equal(prepared_bad, 0);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_frame_in_order),
         cmocka_unit_test(test_stop_after_any_frame),
         cmocka_unit_test(test_cut_last_record),
+        cmocka_unit_test(test_prepare_stage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -141,16 +141,24 @@ install: all
 	chmod 0644 $(DESTDIR)$(UNITDIR)/tlsmon.service
 
 # ---- fuzzing (clang libFuzzer, ASan + UBSan) ---------------------------
+# One harness per entry point; fuzz_starttls.c is built once per STARTTLS
+# machine.
 FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_OBJ := $(filter-out build/fuzz/obj/tlsmon.o,$(SRC:%.c=build/fuzz/obj/%.o)) build/fuzz/obj/cipher_names.o
-FUZZ_TARGETS := build/fuzz/fuzz_tls_stream build/fuzz/fuzz_datagram build/fuzz/fuzz_capture build/fuzz/fuzz_report_line
+STARTTLS_MACHINES := smtp pop3 imap ftp nntp sieve xmpp ldap pgsql
+FUZZ_NAMES := fuzz_tls_stream fuzz_datagram fuzz_capture fuzz_report_line fuzz_dtls fuzz_framing \
+              $(STARTTLS_MACHINES:%=fuzz_starttls_%)
+FUZZ_TARGETS := $(FUZZ_NAMES:%=build/fuzz/%)
 build/fuzz/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(WARN) -c $< -o $@
 build/fuzz/obj/cipher_names.o: build/cipher_names.c
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -c $< -o $@
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+build/fuzz/fuzz_starttls_%: tests/fuzz/fuzz_starttls.c tests/fuzz/fuzz_input.h $(FUZZ_OBJ)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(WARN) -DSTARTTLS_MACHINE=starttls_$* \
+	  -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_input.h $(FUZZ_OBJ)
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(WARN) -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
 
 FUZZ_SECONDS ?= 60

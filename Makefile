@@ -152,24 +152,37 @@ tsan-source: build/tests/test_source-tsan
 	TSAN_OPTIONS=halt_on_error=1 build/tests/test_source-tsan
 
 # ---- fuzzing (clang libFuzzer, ASan + UBSan) ---------------------------
+# One harness per entry point; fuzz_starttls.c is built once per STARTTLS
+# machine. `make fuzz FUZZ_SECONDS=N [FUZZ_JOBS=2] [FUZZ_ONLY="fuzz_dtls ..."]`
+# runs each (or the named ones) N seconds; fuzz-smoke (make test) replays the
+# kept regression inputs and fuzzes about a minute in all.
 FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_OBJ := $(filter-out build/fuzz/obj/tlsmon.o,$(SRC:%.c=build/fuzz/obj/%.o)) build/fuzz/obj/cipher_names.o
-FUZZ_TARGETS := build/fuzz/fuzz_tls_stream build/fuzz/fuzz_datagram build/fuzz/fuzz_capture build/fuzz/fuzz_report_line
+STARTTLS_MACHINES := smtp pop3 imap ftp nntp sieve xmpp ldap pgsql
+FUZZ_NAMES := fuzz_tls_stream fuzz_datagram fuzz_capture fuzz_report_line fuzz_dtls fuzz_framing \
+              $(STARTTLS_MACHINES:%=fuzz_starttls_%)
+FUZZ_TARGETS := $(FUZZ_NAMES:%=build/fuzz/%)
+FUZZ_ONLY ?=
+FUZZ_RUN := $(if $(FUZZ_ONLY),$(FUZZ_ONLY:%=build/fuzz/%),$(FUZZ_TARGETS))
 build/fuzz/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(WARN) -c $< -o $@
 build/fuzz/obj/cipher_names.o: build/cipher_names.c
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -c $< -o $@
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+build/fuzz/fuzz_starttls_%: tests/fuzz/fuzz_starttls.c tests/fuzz/fuzz_input.h $(FUZZ_OBJ)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(WARN) -DSTARTTLS_MACHINE=starttls_$* \
+	  -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_input.h $(FUZZ_OBJ)
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(WARN) -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
 
 FUZZ_SECONDS ?= 60
-fuzz: deps $(FUZZ_TARGETS)
-	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-fuzz.sh
+FUZZ_JOBS ?= 1
+fuzz: deps $(FUZZ_RUN)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) tests/fuzz/run-fuzz.sh $(notdir $(FUZZ_RUN))
 
 fuzz-smoke: deps $(FUZZ_TARGETS)
-	FUZZ_SECONDS=15 tests/fuzz/run-fuzz.sh
+	SMOKE=1 FUZZ_TOTAL_SECONDS=60 FUZZ_JOBS=1 tests/fuzz/run-fuzz.sh $(FUZZ_NAMES)
 
 flood: deps tlsmon
 	tests/flood/run-flood.sh

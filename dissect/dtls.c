@@ -6,7 +6,10 @@
  * cursor. Per flow and direction at most one hello is being reassembled,
  * in one allocation of its declared length (<= DTLS_MAX_MESSAGE) plus a
  * one-bit-per-byte map of what has arrived; it is freed as soon as the
- * hello is complete, replaced, or the flow ends. */
+ * hello is complete, replaced, or the flow ends. Every such allocation is
+ * taken from the global hello budget (tls_stream_budget, set by
+ * --max-reassembly-mb) and given back when freed; a hello the budget
+ * refuses is skipped and counted there once. */
 #include "dtls.h"
 
 #include <stdlib.h>
@@ -43,7 +46,8 @@ struct dtls_reasm {
 struct dtls_dir {
     struct dtls_reasm *rs; /* the incomplete hello, or NULL */
     uint8_t has_last;
-    uint64_t last; /* digest of the last hello handed on */
+    uint64_t last;    /* digest of the last hello handed on */
+    uint64_t refused; /* identity of the last hello the budget refused, or 0 */
 };
 
 struct dtls_state {
@@ -70,11 +74,25 @@ struct dtls_state *dtls_state_new(void)
     return calloc(1, sizeof(struct dtls_state));
 }
 
+/* Bytes a reassembly buffer for a body of len bytes takes from the budget. */
+static uint64_t reasm_size(uint32_t len)
+{
+    return sizeof(struct dtls_reasm) + (uint64_t)len + ((uint64_t)len + 7) / 8;
+}
+
+static void reasm_free(struct dtls_reasm *rs)
+{
+    if (!rs)
+        return;
+    tls_stream_budget_release(reasm_size(rs->len));
+    free(rs);
+}
+
 static void reasm_drop(struct dtls_dir *d)
 {
     if (d->rs) {
         dtls_stats.abandoned++;
-        free(d->rs);
+        reasm_free(d->rs);
         d->rs = NULL;
     }
 }
@@ -245,12 +263,29 @@ static int bit_get(const uint8_t *map, uint32_t i)
     return (map[i >> 3] >> (i & 7)) & 1;
 }
 
-static struct dtls_reasm *reasm_new(const struct dtls_fragment *f)
+/* A message's identity for remembering a refusal (never 0). */
+static uint64_t fragment_id(const struct dtls_fragment *f)
 {
-    size_t map = ((size_t)f->len + 7) / 8;
-    struct dtls_reasm *rs = calloc(1, sizeof(*rs) + f->len + map);
-    if (!rs)
+    return 1ull << 63 | (uint64_t)f->type << 40 | (uint64_t)f->seq << 24 | f->len;
+}
+
+/* A buffer for the fragment's message, within the budget. A refusal is
+ * counted once per message, however many of its fragments come. */
+static struct dtls_reasm *reasm_new(struct dtls_dir *d, const struct dtls_fragment *f)
+{
+    uint64_t size = reasm_size(f->len);
+    if (!tls_stream_budget_take(size)) {
+        if (d->refused != fragment_id(f)) {
+            d->refused = fragment_id(f);
+            tls_stream_budget.refused++;
+        }
         return NULL;
+    }
+    struct dtls_reasm *rs = calloc(1, size);
+    if (!rs) {
+        tls_stream_budget_release(size);
+        return NULL;
+    }
     rs->type = f->type;
     rs->seq = f->seq;
     rs->len = f->len;
@@ -298,7 +333,7 @@ static void reasm_add(struct dtls_dir *d, int dir, const struct dtls_fragment *f
 {
     if (d->rs && (!reasm_matches(d->rs, f) || reasm_conflicts(d->rs, f)))
         reasm_drop(d); /* one hello at a time: the newer one wins */
-    if (!d->rs && !(d->rs = reasm_new(f))) {
+    if (!d->rs && !(d->rs = reasm_new(d, f))) {
         dtls_stats.dropped_fragments++;
         return;
     }
@@ -309,7 +344,7 @@ static void reasm_add(struct dtls_dir *d, int dir, const struct dtls_fragment *f
     d->rs = NULL;
     dtls_stats.reassembled++;
     hand_on(d, dir, rs->type, rs->seq, span_make(rs->buf, rs->len), sink, ctx);
-    free(rs);
+    reasm_free(rs);
 }
 
 static void on_fragment(struct dtls_state *ds, int dir, const struct dtls_fragment *f,
@@ -327,7 +362,7 @@ static void on_fragment(struct dtls_state *ds, int dir, const struct dtls_fragme
     if (f->off == 0 && f->data.n == f->len) {
         /* Whole in one fragment (the usual case): parsed in place. */
         if (d && d->rs && reasm_matches(d->rs, f)) {
-            free(d->rs);
+            reasm_free(d->rs);
             d->rs = NULL;
         }
         hand_on(d, dir, f->type, f->seq, f->data, sink, ctx);

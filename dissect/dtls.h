@@ -9,7 +9,9 @@
  * the same sink that TLS over TCP uses (dissect/tls_stream.h).
  *
  * Per-flow state is a few dozen bytes; a buffer is held only while a hello
- * is incomplete, and it is bounded by DTLS_MAX_MESSAGE. */
+ * is incomplete, it is bounded by DTLS_MAX_MESSAGE, and it is taken from
+ * the global hello budget (tls_stream_budget): a hello that budget refuses
+ * is skipped and counted in tls_stream_budget.refused. */
 #ifndef TLSMON_DTLS_H
 #define TLSMON_DTLS_H
 

@@ -199,13 +199,16 @@ int quic_initial_keys(uint32_t version, struct span dcid, int server, struct qui
  * Bytes that arrive at the next offset go straight to the tls_stream;
  * bytes beyond a gap wait in buf, indexed by their stream offset (the whole
  * Initial stream is one or two hellos, so offsets stay small) with one bit
- * per byte in have. */
+ * per byte in have. Both are taken from the global hello budget
+ * (tls_stream_budget) and given back when the state is freed. */
 struct crypto_stream {
-    uint64_t next; /* stream bytes handed on so far */
-    uint32_t hi;   /* end of the furthest buffered fragment */
-    uint32_t cap;  /* bytes of buf, bits of have (a multiple of 4096) */
+    uint64_t next;   /* stream bytes handed on so far */
+    uint32_t hi;     /* end of the furthest buffered fragment */
+    uint32_t cap;    /* bytes of buf, bits of have (a multiple of 4096) */
+    uint8_t refused; /* the budget refused this stream: counted once */
     uint8_t *buf;
     uint8_t *have;
+    uint32_t buf_size, have_size; /* bytes allocated, taken from the budget */
     struct tls_stream ts;
 };
 
@@ -246,6 +249,7 @@ static void crypto_reset(struct crypto_stream *cs)
     memset(&cs->ts, 0, sizeof(cs->ts));
     cs->next = 0;
     cs->hi = 0;
+    cs->refused = 0;
     if (cs->have)
         memset(cs->have, 0, cs->cap / 8);
 }
@@ -256,6 +260,7 @@ void quic_state_free(struct quic_state *qs)
         return;
     for (int d = 0; d < 2; d++) {
         tls_stream_free(&qs->d[d].cs.ts);
+        tls_stream_budget_release((uint64_t)qs->d[d].cs.buf_size + qs->d[d].cs.have_size);
         free(qs->d[d].cs.buf);
         free(qs->d[d].cs.have);
     }
@@ -283,7 +288,26 @@ static void bit_set(uint8_t *bits, uint32_t i)
     bits[i >> 3] |= (uint8_t)(1u << (i & 7));
 }
 
-/* Room for stream offsets below end. */
+/* Grow one of the stream's buffers (*p, *size bytes) to want bytes, within
+ * the budget. */
+static int crypto_grow(uint8_t **p, uint32_t *size, uint32_t want)
+{
+    if (want <= *size)
+        return 1; /* grown by an earlier call that failed after it */
+    if (!tls_stream_budget_take(want - *size))
+        return 0;
+    uint8_t *np = realloc(*p, want);
+    if (!np) {
+        tls_stream_budget_release(want - *size);
+        return 0;
+    }
+    *p = np;
+    *size = want;
+    return 1;
+}
+
+/* Room for stream offsets below end. A refusal of the budget is counted
+ * once per stream: the hello it carries cannot be put together. */
 static int crypto_reserve(struct crypto_stream *cs, uint32_t end)
 {
     if (end <= cs->cap)
@@ -293,15 +317,15 @@ static int crypto_reserve(struct crypto_stream *cs, uint32_t end)
     uint32_t cap = (end + 4095u) & ~4095u;
     if (cap > QUIC_CRYPTO_MAX)
         cap = QUIC_CRYPTO_MAX;
-    uint8_t *nb = realloc(cs->buf, cap);
-    if (!nb)
+    if (!crypto_grow(&cs->buf, &cs->buf_size, cap) ||
+        !crypto_grow(&cs->have, &cs->have_size, cap / 8)) {
+        if (!cs->refused) {
+            cs->refused = 1;
+            tls_stream_budget.refused++;
+        }
         return 0;
-    cs->buf = nb;
-    uint8_t *nh = realloc(cs->have, cap / 8);
-    if (!nh)
-        return 0; /* buf is larger than cap says; harmless */
-    memset(nh + cs->cap / 8, 0, (cap - cs->cap) / 8);
-    cs->have = nh;
+    }
+    memset(cs->have + cs->cap / 8, 0, (cap - cs->cap) / 8);
     cs->cap = cap;
     return 1;
 }

@@ -9,7 +9,9 @@
  *
  * Bounded: per flow one struct quic_state (two tls_streams, and a CRYPTO
  * reassembly buffer per direction allocated only when fragments arrive out
- * of order, at most QUIC_CRYPTO_MAX bytes). Nothing is allocated per packet.
+ * of order, at most QUIC_CRYPTO_MAX bytes, taken from the global hello
+ * budget tls_stream_budget; a stream it refuses is counted there once and
+ * its out-of-order bytes dropped). Nothing is allocated per packet.
  * Not thread-safe: decryption uses module-wide scratch space and contexts,
  * as the counters below are module-wide. */
 #ifndef TLSMON_QUIC_H

@@ -9,6 +9,22 @@
 
 struct tls_stream_budget tls_stream_budget = {256ull << 20, 0, 0, 0};
 
+int tls_stream_budget_take(uint64_t n)
+{
+    if (tls_stream_budget.held > tls_stream_budget.cap ||
+        n > tls_stream_budget.cap - tls_stream_budget.held)
+        return 0;
+    tls_stream_budget.held += n;
+    if (tls_stream_budget.held > tls_stream_budget.peak)
+        tls_stream_budget.peak = tls_stream_budget.held;
+    return 1;
+}
+
+void tls_stream_budget_release(uint64_t n)
+{
+    tls_stream_budget.held -= n;
+}
+
 /* Grow a stream's hello buffer to hold need bytes: as bytes arrive, never
  * to the length a message merely claims, and within the global budget. */
 static int reserve(struct tls_stream *ts, uint32_t need)
@@ -21,20 +37,18 @@ static int reserve(struct tls_stream *ts, uint32_t need)
     if (cap > ts->hs_len && ts->hs_len >= need)
         cap = ts->hs_len;
     uint64_t more = cap - ts->buf_cap;
-    if (tls_stream_budget.held + more > tls_stream_budget.cap) {
+    if (!tls_stream_budget_take(more)) {
         tls_stream_budget.refused++;
         return 0;
     }
     uint8_t *nb = realloc(ts->buf, cap);
     if (!nb) {
+        tls_stream_budget_release(more);
         tls_stream_budget.refused++;
         return 0;
     }
     ts->buf = nb;
     ts->buf_cap = cap;
-    tls_stream_budget.held += more;
-    if (tls_stream_budget.held > tls_stream_budget.peak)
-        tls_stream_budget.peak = tls_stream_budget.held;
     return 1;
 }
 

@@ -74,11 +74,20 @@ static inline void tls_stream_set_encrypted(struct tls_stream *ts)
 
 void tls_stream_free(struct tls_stream *ts);
 
-/* Bytes held in hello buffers over all streams (--max-reassembly-mb). A
- * hello that would exceed the cap is skipped and counted in refused. */
+/* Bytes held in hello buffers over all streams, DTLS fragment reassembly
+ * and QUIC CRYPTO buffers (--max-reassembly-mb). A hello that would exceed
+ * the cap is skipped and counted in refused. */
 struct tls_stream_budget {
     uint64_t cap, held, peak, refused;
 };
 extern struct tls_stream_budget tls_stream_budget;
+
+/* Take n bytes from the budget before allocating them: 1, or 0 (nothing
+ * taken) when that would pass the cap. A refusal is not counted here: the
+ * caller counts each skipped hello once in refused. */
+int tls_stream_budget_take(uint64_t n);
+
+/* Give back n bytes taken before, when their buffer is freed. */
+void tls_stream_budget_release(uint64_t n);
 
 #endif

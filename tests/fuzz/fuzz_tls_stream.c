@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dissect/session.h"
+#include "fuzz_input.h"
 
 static void on_begin(void *ctx, struct tls_handshake *hs)
 {
@@ -36,5 +37,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         i += len;
     }
     session_end(&s, SETTLE_END_OF_INPUT);
+    fuzz_budget_end(); /* every hello buffer given back */
     return 0;
 }

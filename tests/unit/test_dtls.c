@@ -1130,6 +1130,81 @@ static void test_incomplete_freed(void **state)
     recorder_clear(&r);
 }
 
+/* The budget's cap is global: a test that changes it puts it back even
+ * when it fails half-way. */
+static uint64_t saved_cap;
+static int save_budget(void **state)
+{
+    (void)state;
+    saved_cap = tls_stream_budget.cap;
+    return 0;
+}
+static int restore_budget(void **state)
+{
+    (void)state;
+    tls_stream_budget.cap = saved_cap;
+    return 0;
+}
+
+/* The reassembly buffer is taken from the global hello budget
+ * (--max-reassembly-mb). Under a small cap a fragmented hello is refused:
+ * counted once however many of its pieces come, nothing held, nothing
+ * reported. With room, the buffer is held while the hello is incomplete and
+ * given back when it completes, and when the flow ends with it incomplete. */
+static void test_budget_refuses_fragment(void **state)
+{
+    (void)state;
+    struct recorder r = {0};
+    struct dtls_state *ds = dtls_state_new();
+    struct tu_bytes body = hello_body_of(FX_DTLS13_CH1);
+    uint64_t held = tls_stream_budget.held;
+    uint64_t refused = tls_stream_budget.refused, dropped = dtls_stats.dropped_fragments;
+    assert_non_null(ds);
+    assert_int_equal(held, 0);
+    /* Room for less than the 497-byte body and its map. */
+    tls_stream_budget.cap = 400;
+    static const struct piece all[] = {{0, 200}, {200, 200}, {400, 97}};
+    feed_pieces(ds, &r, &body, all, 3);
+    assert_int_equal(r.n_hs, 0);
+    assert_int_equal(tls_stream_budget.refused - refused, 1);
+    assert_int_equal(dtls_stats.dropped_fragments - dropped, 3);
+    assert_int_equal(tls_stream_budget.held, 0);
+
+    /* With room: held while incomplete, given back on completion. */
+    tls_stream_budget.cap = 1 << 20;
+    feed_pieces(ds, &r, &body, all, 2);
+    assert_int_equal(r.n_hs, 0);
+    assert_true(tls_stream_budget.held >= body.n + body.n / 8);
+    assert_true(tls_stream_budget.held < body.n + body.n / 8 + 64);
+    feed_pieces(ds, &r, &body, all + 2, 1);
+    assert_int_equal(r.n_hs, 1);
+    assert_memory_equal(r.hs_body[0].p, body.p, body.n);
+    assert_int_equal(tls_stream_budget.held, 0);
+    assert_int_equal(tls_stream_budget.refused - refused, 1);
+
+    /* An incomplete hello given up with the flow gives its bytes back. */
+    struct dtls_state *ds2 = dtls_state_new();
+    assert_non_null(ds2);
+    feed_pieces(ds2, &r, &body, all + 1, 1);
+    assert_true(tls_stream_budget.held > 0);
+    dtls_state_free(ds2);
+    assert_int_equal(tls_stream_budget.held, 0);
+
+    /* A cap that fits exactly one buffer: the other direction is refused. */
+    feed_pieces(ds, &r, &body, all, 1); /* a late duplicate: held again */
+    uint64_t one = tls_stream_budget.held;
+    tls_stream_budget.cap = one;
+    uint8_t dg[2048];
+    size_t k = put_fragment(dg, TLS_HS_CLIENT_HELLO, 0, body.p, (uint32_t)body.n, 0, 100);
+    feed_bytes(ds, &r, 1, dg, k);
+    assert_int_equal(tls_stream_budget.held, one);
+    assert_int_equal(tls_stream_budget.refused - refused, 2);
+    dtls_state_free(ds);
+    assert_int_equal(tls_stream_budget.held, 0);
+    tu_bytes_free(&body);
+    recorder_clear(&r);
+}
+
 /* Without per-flow state, whole hellos are still reported; pieces are not. */
 static void test_stateless(void **state)
 {
@@ -1235,6 +1310,7 @@ int main(void)
         cmocka_unit_test(test_fragment_beyond_length_dropped),
         cmocka_unit_test(test_conflicting_fragments_restart),
         cmocka_unit_test(test_incomplete_freed),
+        cmocka_unit_test_setup_teardown(test_budget_refuses_fragment, save_budget, restore_budget),
         cmocka_unit_test(test_stateless),
         cmocka_unit_test(test_every_prefix),
         cmocka_unit_test(test_mutations),

@@ -645,6 +645,86 @@ static void test_crypto_bound(void **state)
     quic_state_free(qs);
 }
 
+/* The budget's cap is global: a test that changes it puts it back even
+ * when it fails half-way. */
+static uint64_t saved_cap;
+static int save_budget(void **state)
+{
+    saved_cap = tls_stream_budget.cap;
+    return reset_stats(state);
+}
+static int restore_budget(void **state)
+{
+    (void)state;
+    tls_stream_budget.cap = saved_cap;
+    return 0;
+}
+
+/* One client Initial carrying msg[from, to) as one CRYPTO frame. */
+static void feed_crypto(struct quic_state *qs, const struct tu_bytes *msg, size_t from, size_t to,
+                        uint64_t pn, struct recorder *r)
+{
+    static uint8_t pkt[PKT_MAX];
+    struct frames f = {.n = 0};
+    fr_crypto(&f, msg, from, to);
+    fr_padding(&f, 20);
+    feed_bytes(qs, 0, pkt, client_packet(&f, CLIENT_CID, pn, pkt), r);
+}
+
+/* The buffer for CRYPTO bytes beyond a gap (4096 bytes and a 512-byte map
+ * for a hello this size) is taken from the global hello budget
+ * (--max-reassembly-mb). Refused: the bytes are dropped, the refusal counted
+ * once for the stream, nothing held. With room: held until the state is
+ * freed, then given back, even when only part of it could be taken. */
+static void test_crypto_budget(void **state)
+{
+    (void)state;
+    struct tu_bytes msg = chrome_ch_message();
+    struct recorder r = {0};
+    uint64_t refused = tls_stream_budget.refused;
+    assert_int_equal(tls_stream_budget.held, 0);
+    assert_true(msg.n > 300 && msg.n < 2000);
+
+    /* Room for the in-order hello buffer of the tls_stream, not for the
+     * out-of-order one. */
+    tls_stream_budget.cap = 2000;
+    struct quic_state *qs = quic_state_new();
+    feed_crypto(qs, &msg, 200, msg.n, 0, &r);
+    feed_crypto(qs, &msg, 100, 200, 1, &r);
+    assert_int_equal(tls_stream_budget.refused - refused, 1);
+    assert_int_equal(quic_stats.crypto_bytes_dropped, msg.n - 100);
+    assert_int_equal(tls_stream_budget.held, 0);
+    feed_crypto(qs, &msg, 0, 100, 2, &r);
+    assert_int_equal(r.n, 0);                            /* the rest was dropped */
+    assert_int_equal(tls_stream_budget.held, msg.n - 4); /* the tls_stream's buffer */
+    quic_state_free(qs);
+    assert_int_equal(tls_stream_budget.held, 0);
+
+    /* With room: the hello comes out whole; the buffers are held until the
+     * state is freed. */
+    tls_stream_budget.cap = 1 << 20;
+    qs = quic_state_new();
+    feed_crypto(qs, &msg, 200, msg.n, 0, &r);
+    assert_int_equal(tls_stream_budget.held, 4096 + 512);
+    feed_crypto(qs, &msg, 0, 200, 1, &r);
+    assert_one_hello(&r, &msg);
+    quic_state_free(qs);
+    assert_int_equal(tls_stream_budget.held, 0);
+    assert_int_equal(tls_stream_budget.refused - refused, 1);
+
+    /* Room for the bytes but not for their map: what was taken is given back
+     * with the state. */
+    tls_stream_budget.cap = 4096;
+    qs = quic_state_new();
+    feed_crypto(qs, &msg, 200, msg.n, 0, &r);
+    assert_int_equal(tls_stream_budget.held, 4096);
+    assert_int_equal(tls_stream_budget.refused - refused, 2);
+    quic_state_free(qs);
+    assert_int_equal(tls_stream_budget.held, 0);
+    rec_free(&r);
+    tu_bytes_free(&msg);
+}
+
 /* ---- Retry, Version Negotiation, new connections ------------------------------------ */
 
 /* RFC 9001 / 9369 A.4: the Retry's SCID (f067a5502a4262b5) is the client's
@@ -1073,6 +1153,7 @@ int main(void)
         cmocka_unit_test_setup(test_coalesced_with_padding, reset_stats),
         cmocka_unit_test_setup(test_frames_skipped, reset_stats),
         cmocka_unit_test_setup(test_crypto_bound, reset_stats),
+        cmocka_unit_test_setup_teardown(test_crypto_budget, save_budget, restore_budget),
         cmocka_unit_test_setup(test_retry, reset_stats),
         cmocka_unit_test_setup(test_version_negotiation, reset_stats),
         cmocka_unit_test_setup(test_compatible_version_negotiation, reset_stats),

@@ -5,20 +5,7 @@
 
 #include "dissect/session.h"
 #include "fuzz_input.h"
-
-static void on_begin(void *ctx, struct tls_handshake *hs)
-{
-    (void)ctx, (void)hs;
-}
-static void on_settle(void *ctx, struct tls_handshake *hs, void *f)
-{
-    (void)ctx, (void)hs, (void)f;
-}
-static void on_plain(void *ctx, struct plaintext_record *p, void *f)
-{
-    (void)ctx, (void)p, (void)f;
-}
-static const struct dissect_sink sink = {on_begin, on_settle, on_plain, NULL};
+#include "fuzz_sink.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

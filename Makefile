@@ -191,7 +191,7 @@ asan-corpus: tlsmon-asan
 	@if [ -d $(SHARED)/corpus/ndpi ]; then tests/e2e/asan-corpus.sh $(SHARED)/corpus/ndpi; \
 	else echo "asan-corpus: skipped ($(SHARED)/corpus/ndpi not found)"; fi
 
-FORMAT_FILES = $(SRC) $(wildcard *.h */*.h) $(wildcard tests/unit/*.c tests/unit/*.h tests/fuzz/*.c) bench/null_loop.c
+FORMAT_FILES = $(SRC) $(wildcard *.h */*.h) $(wildcard tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h) bench/null_loop.c
 format:
 	clang-format -i $(FORMAT_FILES)
 check-format:

@@ -67,53 +67,6 @@
     "bc54225f1719ff95a061925daab2b3fa58a7a7e3af38381350c4f5155e9a1631d5211f4353e2ade2315c3855"     \
     "ccf7f8d1c186002b0002fefc"
 
-/* corpus/ndpi/dtls2.pcap frame 1: DTLS 1.0 ClientHello without cookie; UDP payload, 81 bytes. */
-#define FX_DTLS2_CH1                                                                               \
-    "16feff00000000000000000044010000380000000000000038feffc5939ddb0791ee7e1de712d78e2253f34d"     \
-    "d59b61b2209caa724b6ba34a7d2ad5000000100035002f00050004000a00fb00fc00fd0100"
-
-/* corpus/ndpi/dtls2.pcap frame 2: HelloVerifyRequest (32-byte cookie); UDP payload, 60 bytes. */
-#define FX_DTLS2_HVR                                                                               \
-    "16feff0000000000000000002f030000230000000000000023feff2064104dce1a52d1a36fca2154441d82e9"     \
-    "b84f48b5d401e2422f71c369da8bf506"
-
-/* corpus/ndpi/dtls2.pcap frame 3: ClientHello with the cookie (message_seq 1); UDP payload, 113
- * bytes. */
-#define FX_DTLS2_CH2                                                                               \
-    "16feff00000000000000010064010000580001000000000058feffc5939ddb0791ee7e1de712d78e2253f34d"     \
-    "d59b61b2209caa724b6ba34a7d2ad5002064104dce1a52d1a36fca2154441d82e9b84f48b5d401e2422f71c3"     \
-    "69da8bf50600100035002f00050004000a00fb00fc00fd0100"
-
-/* corpus/ndpi/dtls2.pcap frame 4: ServerHello, Certificate, ServerHelloDone: three records; UDP
- * payload, 825 bytes. */
-#define FX_DTLS2_SH                                                                                \
-    "16feff00000000000000010032020000260001000000000026feff40fac835e94b1bb7a710ba32c0c98b7c6d"     \
-    "a896fed5589c4abccaa9b4049fa1400000350016feff000000000000000202d40b0002c800020000000002c8"     \
-    "0002c50002c2308202be308201a6020900dff20839d0c73ed5300d06092a864886f70d0101050500300d310b"     \
-    "3009060355040613025553301e170d3134303931323231333131395a170d3337303231353231333131395a30"     \
-    "35310b30090603550406130255533126302406035504030c1d2a2e72656c61792e726f732e726f636b737461"     \
-    "7267616d65732e636f6d30820122300d06092a864886f70d01010105000382010f003082010a0282010100d4"     \
-    "6ca2ebd3ed3f0f36549217503c021449feaf3a791ddefcfb2cccf07da472e3163299963167fab911de84696e"     \
-    "89a8267fa0b2dedb936c4d71e664327d6dc0def5839c9482fee8b63a19e378a5f6ba1f3fa3c76cdb28b1ef7a"     \
-    "296cffd0119a5abb85e9b62786d2aecac09b104050cbb923ae228739798e6f436322b25055b9d695a078f8f4"     \
-    "785f0ff5d308681ebd1a5c1c30ad51f780f6797158b4ea39e43218e24fad66712bae436613ab3d313f21b2d2"     \
-    "0aba10cff50e173e88e81827143422a6eadce83d4d9637768a0ad6de9226ee90c9210dbea33dc5f3e68f6dc0"     \
-    "332e277bd54bf7fd539e06771e7ddbb1165c6e383edb7b33b40a6750d05c4558c07a010203010001300d0609"     \
-    "2a864886f70d010105050003820101006b0352e86f9010c4b2885019cb55a644180be541d9162b59c386fc1b"     \
-    "809c901c867c867b4bd41e436908e6b55bb4094f1c90984660548257c81be5d92943f2f47063c61962ae5270"     \
-    "c9476f0c7a20e75889a91cb439bafe1a61033d0031e67d111ea9310d5bd126eb2d1e127c04d0983062c9c36c"     \
-    "48ef48407fed583fa1ed79e960dddde88fdd7936e63d35fe052e0d8be24a5ffff44c3265d4b07777374f5d5b"     \
-    "61abdae2bdd20c4d7e8607815f56b08fcf04ee798bd554a88c2b535e40d22c21b88e857e7f8f6a79b2534a83"     \
-    "cff4ac816047537e196a7def943d289884fe4e39f9fb8cbb6b962226ae0fb0e935e13d7053523d9664789c4f"     \
-    "cfc6531428fefd8e16feff0000000000000003000c0e0000000003000000000000"
-
-/* corpus/ndpi/dtls2.pcap frame 6: ChangeCipherSpec, then an epoch-1 (encrypted) Finished; UDP
- * payload, 91 bytes. */
-#define FX_DTLS2_CCS                                                                               \
-    "14feff000000000000000300010116feff0001000000000000004099d69ed91e16adbf95e968702bd0eaf362"     \
-    "5190f465275ccbbcc7819b2a16f344d57219283a867ec53e5083120c684b8a26a53afbe453792eeae491227d"     \
-    "ca4154"
-
 /* corpus/ndpi/dtls_session_id_and_coockie_both.pcap frame 1: ClientHello with a session id; UDP
  * payload, 99 bytes. */
 #define FX_SIDCK_CH1                                                                               \
@@ -487,9 +440,9 @@ static void test_looks_like_record(void **state)
 {
     (void)state;
     static const char *const real[] = {
-        FX_DTLS10_CH, FX_DTLS13_CH1, FX_DTLS13_HRR, FX_DTLS13_SH,  FX_DTLS2_HVR,
-        FX_DTLS2_SH,  FX_DTLS2_CCS,  FX_SIDCK_CH2,  FX_OLD_CH1,    FX_OLD_HVR,
-        FX_OLD_SH,    FX_FRAG_SH6,   FX_FRAG_FL8,   FX_DTLS_ALERT,
+        FX_DTLS10_CH, FX_DTLS13_CH1,       FX_DTLS13_HRR, FX_DTLS13_SH,  FX_DTLS2_HVR,
+        FX_DTLS2_SH,  FX_DTLS2_CLIENT_CCS, FX_SIDCK_CH2,  FX_OLD_CH1,    FX_OLD_HVR,
+        FX_OLD_SH,    FX_FRAG_SH6,         FX_FRAG_FL8,   FX_DTLS_ALERT,
     };
     for (size_t i = 0; i < sizeof(real) / sizeof(*real); i++)
         assert_int_equal(looks(real[i]), DTLS_LOOKS_RECORD);
@@ -640,7 +593,7 @@ static void test_encrypted_epoch(void **state)
     struct dtls_state *ds = dtls_state_new();
     uint64_t frags = dtls_stats.handshake_fragments;
     assert_non_null(ds);
-    feed_hex(ds, &r, 0, FX_DTLS2_CCS);
+    feed_hex(ds, &r, 0, FX_DTLS2_CLIENT_CCS);
     assert_int_equal(r.n_hs, 0);
     assert_int_equal(r.n_rec, 2);
     check_record(&r, 0, TLS_CT_CHANGE_CIPHER_SPEC, DTLS_VERSION_1_0, 1);
@@ -1228,11 +1181,12 @@ static void test_stateless(void **state)
 /* ---- garbage ---------------------------------------------------------------- */
 
 static const char *const all_fixtures[] = {
-    FX_DTLS10_CH, FX_DTLS13_CH1,    FX_DTLS13_HRR,    FX_DTLS13_CH2,   FX_DTLS13_SH, FX_DTLS2_CH1,
-    FX_DTLS2_HVR, FX_DTLS2_CH2,     FX_DTLS2_SH,      FX_DTLS2_CCS,    FX_SIDCK_CH1, FX_SIDCK_HVR,
-    FX_SIDCK_CH2, FX_SIDCK_SH,      FX_OLD_CH1,       FX_OLD_HVR,      FX_OLD_CH2,   FX_OLD_SH,
-    FX_FRAG_SH,   FX_FRAG_CERT2,    FX_FRAG_CH,       FX_FRAG_SH6,     FX_FRAG_FL8,  FX_DTLS_ALERT,
-    FX_ZOOM_CH,   FX_ZOOM_CH_FRAG1, FX_ZOOM_CH_FRAG2, FX_STUN_GARBLED,
+    FX_DTLS10_CH,     FX_DTLS13_CH1,    FX_DTLS13_HRR,   FX_DTLS13_CH2, FX_DTLS13_SH,
+    FX_DTLS2_CH1,     FX_DTLS2_HVR,     FX_DTLS2_CH2,    FX_DTLS2_SH,   FX_DTLS2_CLIENT_CCS,
+    FX_SIDCK_CH1,     FX_SIDCK_HVR,     FX_SIDCK_CH2,    FX_SIDCK_SH,   FX_OLD_CH1,
+    FX_OLD_HVR,       FX_OLD_CH2,       FX_OLD_SH,       FX_FRAG_SH,    FX_FRAG_CERT2,
+    FX_FRAG_CH,       FX_FRAG_SH6,      FX_FRAG_FL8,     FX_DTLS_ALERT, FX_ZOOM_CH,
+    FX_ZOOM_CH_FRAG1, FX_ZOOM_CH_FRAG2, FX_STUN_GARBLED,
 };
 enum { N_FIXTURES = sizeof(all_fixtures) / sizeof(*all_fixtures) };
 

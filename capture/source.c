@@ -210,8 +210,8 @@ static enum source_status read_frames(pcap_t *p, const char *name, int lt, frame
  * per ~2000 packets, and memory stays bounded whichever side is slower. */
 
 /* How a reader ended besides pcap_next_ex's own results (-2 is its end of
- * file). */
-enum { READER_STOPPED = -100, READER_NO_MEMORY = -101 };
+ * file). When the caller stops it, the result is not read. */
+enum { READER_NO_MEMORY = -101 };
 
 struct batch_frame {
     int64_t ts_us;
@@ -229,7 +229,7 @@ struct reader {
     struct batch b[BATCHES];
     unsigned head, filled; /* filled batches: b[head], b[head + 1], ... (mod BATCHES) */
     int done, quit;        /* done: the reader has ended; quit: the caller stopped */
-    int rc;                /* pcap_next_ex's last result, or READER_STOPPED, READER_NO_MEMORY */
+    int rc;                /* pcap_next_ex's last result, or READER_NO_MEMORY */
     pcap_t *p;             /* only the reader touches it until the join */
     int lt;
     struct frame_prepare prep; /* prep.fn NULL: none */
@@ -255,10 +255,13 @@ static struct batch *reader_take_empty(struct reader *r)
     return b;
 }
 
-static void reader_publish(struct reader *r, int last, int rc)
+/* Hand the batch being filled (if any) to the caller; last: reading has
+ * ended with rc. */
+static void reader_publish(struct reader *r, const struct batch *b, int last, int rc)
 {
     pthread_mutex_lock(&r->mu);
-    r->filled++;
+    if (b)
+        r->filled++;
     if (last) {
         r->done = 1;
         r->rc = rc;
@@ -275,15 +278,13 @@ static void *reader_main(void *arg)
     const u_char *data;
     int rc = 0;
     while (b) {
-        if (__atomic_load_n(&r->quit, __ATOMIC_RELAXED)) {
-            rc = READER_STOPPED;
+        if (__atomic_load_n(&r->quit, __ATOMIC_RELAXED))
             break;
-        }
         if ((rc = pcap_next_ex(r->p, &h, &data)) != 1)
             break;
         size_t need = frame_bytes(r, h->caplen);
         if (b->used + need > b->cap && b->used > 0) {
-            reader_publish(r, 0, 0);
+            reader_publish(r, b, 0, 0);
             if (!(b = reader_take_empty(r)))
                 break;
         }
@@ -307,15 +308,7 @@ static void *reader_main(void *arg)
         }
         b->used += need;
     }
-    if (b)
-        reader_publish(r, 1, rc);
-    else { /* the caller stopped: nothing more will be read from the queue */
-        pthread_mutex_lock(&r->mu);
-        r->done = 1;
-        r->rc = READER_STOPPED;
-        pthread_cond_broadcast(&r->cv);
-        pthread_mutex_unlock(&r->mu);
-    }
+    reader_publish(r, b, 1, rc);
     return NULL;
 }
 
@@ -380,10 +373,8 @@ static enum source_status read_frames_threaded(pcap_t *p, const char *name, int 
             break;
     }
     pthread_join(t, NULL);
-    if (status == SOURCE_OK) {
-        if (r->rc == READER_STOPPED)
-            status = SOURCE_STOPPED;
-        else if (r->rc == READER_NO_MEMORY) {
+    if (status == SOURCE_OK) { /* the reader ended by itself */
+        if (r->rc == READER_NO_MEMORY) {
             snprintf(err, errlen, "%s: out of memory for a packet", name);
             status = SOURCE_FAILED;
         } else

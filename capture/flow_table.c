@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-
-#include "siphash.h"
+#include <time.h>
 
 enum { INITIAL_BUCKETS = 1024, REHASH_STEP = 8 };
 
@@ -21,7 +20,8 @@ struct flow_table {
     size_t rehash_idx;         /* next bucket of ht[0] to move; SIZE_MAX when idle */
     struct flow *oldest[FLOW_LISTS], *newest[FLOW_LISTS];
     size_t max_flows;
-    uint8_t key[16];
+    int64_t relink_us;
+    uint64_t mult[11]; /* the hash's secret multipliers */
     flow_end_fn on_end;
     void *ctx;
     struct flow_table_stats st;
@@ -47,23 +47,41 @@ struct flow_table *flow_table_new(size_t max_flows, flow_end_fn on_end, void *ct
     t->max_flows = max_flows ? max_flows : 1;
     t->on_end = on_end;
     t->ctx = ctx;
-    if (getrandom(t->key, sizeof(t->key), 0) != (ssize_t)sizeof(t->key)) {
-        /* No entropy source: fall back to an address-derived key. */
-        uintptr_t a = (uintptr_t)t;
-        memcpy(t->key, &a, sizeof(a));
+    if (getrandom(t->mult, sizeof(t->mult), 0) != (ssize_t)sizeof(t->mult)) {
+        /* No entropy source: multipliers from the address and the clock. */
+        uint64_t x = (uint64_t)(uintptr_t)t ^ (uint64_t)time(NULL) << 32;
+        for (size_t i = 0; i < sizeof(t->mult) / sizeof(t->mult[0]); i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            t->mult[i] = x ^ x >> 29;
+        }
     }
     return t;
 }
 
+/* Big-endian loads, so integer order is the bytes' order (memcmp's). */
+static inline uint64_t be64_at(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return __builtin_bswap64(v);
+}
+
 static int endpoint_less(const uint8_t *a1, uint16_t p1, const uint8_t *a2, uint16_t p2)
 {
-    int c = memcmp(a1, a2, 16);
-    return c < 0 || (c == 0 && p1 < p2);
+    uint64_t x = be64_at(a1), y = be64_at(a2);
+    if (x != y)
+        return x < y;
+    x = be64_at(a1 + 8);
+    y = be64_at(a2 + 8);
+    if (x != y)
+        return x < y;
+    return p1 < p2;
 }
 
 void flow_key_from_packet(const struct packet_view *pv, struct flow_key *key, int *dir)
 {
-    memset(key, 0, sizeof(*key));
+    /* Every byte is set below (the struct has no padding): no memset. */
+    _Static_assert(sizeof(struct flow_key) == 40, "flow_key has padding");
     key->family = pv->src.family;
     key->transport = pv->transport;
     key->vlan = pv->has_vlan ? pv->vlan : 0;
@@ -76,20 +94,37 @@ void flow_key_from_packet(const struct packet_view *pv, struct flow_key *key, in
     *dir = swap;
 }
 
-/* SipHash-1-3 over the key's meaningful bytes: an IPv4 key's addresses use 4
- * of their 16 bytes, so it is hashed as 16 bytes rather than 40. */
+/* Multilinear hashing (Lemire and Kaser, "Strongly universal string hashing
+ * is fast", 2014): with random 64-bit multipliers m, the top 32 bits of
+ * m0 + m1*w1 + m2*w2 + ... over the key's 32-bit words are strongly
+ * universal, so flows that collide cannot be picked without the secret
+ * multipliers, at a multiply per word. The first word holds the family
+ * (IPv4 keys are read as the IPv6 layout's first words, zeros after), so
+ * keys of different families differ there. */
+static inline uint32_t word_at(const uint8_t *p)
+{
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+
 uint32_t flow_table_hash(const struct flow_table *t, const struct flow_key *k)
 {
+    const uint64_t *m = t->mult;
+    uint32_t meta = (uint32_t)k->vlan << 16 | (uint32_t)k->family << 8 | k->transport;
+    uint32_t ports = (uint32_t)k->port[0] << 16 | k->port[1];
+    uint64_t h =
+        m[0] + m[1] * meta + m[2] * ports + m[3] * word_at(k->addr[0]) + m[4] * word_at(k->addr[1]);
     if (k->family != ADDR_V4)
-        return (uint32_t)siphash13(t->key, k, sizeof(*k));
-    uint8_t b[16];
-    memcpy(b, k->addr[0], 4);
-    memcpy(b + 4, k->addr[1], 4);
-    memcpy(b + 8, k->port, 4);
-    memcpy(b + 12, &k->vlan, 2);
-    b[14] = k->family;
-    b[15] = k->transport;
-    return (uint32_t)siphash13(t->key, b, sizeof(b));
+        for (int i = 1; i < 4; i++)
+            h += m[3 + 2 * i] * word_at(k->addr[0] + 4 * i) +
+                 m[4 + 2 * i] * word_at(k->addr[1] + 4 * i);
+    return (uint32_t)(h >> 32);
+}
+
+void flow_table_set_relink_us(struct flow_table *t, int64_t us)
+{
+    t->relink_us = us > 0 ? us : 0;
 }
 
 static int rehashing(const struct flow_table *t)
@@ -157,6 +192,7 @@ static void list_unlink(struct flow_table *t, struct flow *f)
 static void list_push_newest(struct flow_table *t, struct flow *f)
 {
     int l = f->list;
+    f->moved_us = f->last_us;
     f->older = t->newest[l];
     f->newer = NULL;
     if (t->newest[l])
@@ -227,7 +263,7 @@ struct flow *flow_table_lookup_hashed(struct flow_table *t, const struct flow_ke
         if (f->hash == h && memcmp(&f->key, key, sizeof(*key)) == 0) {
             *created = 0;
             f->last_us = now_us;
-            if (t->newest[f->list] != f) {
+            if (now_us - f->moved_us >= t->relink_us && t->newest[f->list] != f) {
                 list_unlink(t, f);
                 list_push_newest(t, f);
             }
@@ -257,6 +293,20 @@ struct flow *flow_table_lookup_hashed(struct flow_table *t, const struct flow_ke
     maybe_grow(t);
     *created = 1;
     return f;
+}
+
+void flow_table_prefetch_bucket(const struct flow_table *t, uint32_t hash)
+{
+    __builtin_prefetch(&t->ht[0].b[hash & (t->ht[0].size - 1)]);
+}
+
+void flow_table_prefetch_flow(const struct flow_table *t, uint32_t hash)
+{
+    const struct flow *f = t->ht[0].b[hash & (t->ht[0].size - 1)];
+    if (f) {
+        __builtin_prefetch(f, 1);
+        __builtin_prefetch((const char *)f + 64, 1);
+    }
 }
 
 void flow_table_expire(struct flow_table *t, int64_t now_us, const struct flow_timeouts *to)

@@ -12,7 +12,14 @@
  *   list has its own idle timeout (closed connections linger only briefly,
  *   UDP flows are short-lived), so expiry takes from list heads in O(1);
  *   eviction at the cap takes the oldest head of the three.
- * - The hash is SipHash-2-4 with a random key chosen at start-up.
+ * - The order is kept to a granularity (flow_table_set_relink_us, 0 by
+ *   default: exact): a flow moves to the newest end of its list only when
+ *   its last move is at least that old. Moving a flow writes to both of its
+ *   neighbours, cache misses on every packet of a busy link; at 1 s a flow
+ *   moves at most once a second, and expiry and eviction are at most that
+ *   much late or out of order.
+ * - The hash is multilinear (strongly universal) with random multipliers
+ *   chosen at start-up, so colliding flows cannot be chosen from outside.
  */
 #ifndef TLSMON_FLOW_TABLE_H
 #define TLSMON_FLOW_TABLE_H
@@ -30,22 +37,25 @@ struct flow_key {
     uint8_t transport;
 };
 
+/* What every packet of a flow touches comes first (two cache lines). */
 struct flow {
     struct flow_key key;
-    struct flow *hnext;         /* bucket chain */
-    struct flow *older, *newer; /* its list, by last packet time */
-    int64_t first_us, last_us;
-    uint64_t bytes[2]; /* per direction */
-    uint32_t pkts[2];
-    uint32_t hash;       /* low bits of the SipHash; enough to skip compares */
-    uint32_t syn_seq[2]; /* sequence number of each direction's SYN */
-    uint8_t syn_seen;    /* bit d: syn_seq[d] is set */
-    uint8_t fin_mask;    /* bit d: direction d sent FIN */
+    uint32_t hash;    /* flow_table_hash: enough to skip most compares */
+    uint8_t syn_seen; /* bit d: syn_seq[d] is set */
+    uint8_t fin_mask; /* bit d: direction d sent FIN */
     uint8_t rst;
-    uint8_t syn_dir; /* direction that sent the SYN, 0xff unknown */
-    uint8_t done;    /* inspection finished: only counted now */
-    uint8_t list;    /* which list it is on (FLOW_LIST_*) */
-    void *user;      /* the dissector's per-flow state */
+    uint8_t syn_dir;    /* direction that sent the SYN, 0xff unknown */
+    struct flow *hnext; /* bucket chain */
+    int64_t last_us;
+    uint32_t pkts[2];
+    uint64_t bytes[2];          /* per direction */
+    void *user;                 /* the dissector's per-flow state */
+    uint8_t done;               /* inspection finished: only counted now */
+    uint8_t list;               /* which list it is on (FLOW_LIST_*) */
+    struct flow *older, *newer; /* its list, by last packet time */
+    int64_t moved_us;           /* last_us when it last moved to the newest end */
+    int64_t first_us;
+    uint32_t syn_seq[2]; /* sequence number of each direction's SYN */
 };
 
 enum { FLOW_LIST_TCP = 0, FLOW_LIST_UDP, FLOW_LIST_CLOSED, FLOW_LISTS };
@@ -74,6 +84,15 @@ struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *key,
 uint32_t flow_table_hash(const struct flow_table *t, const struct flow_key *key);
 struct flow *flow_table_lookup_hashed(struct flow_table *t, const struct flow_key *key,
                                       uint32_t hash, int64_t now_us, int *created);
+
+/* Move a flow to the newest end of its list only when it last moved at
+ * least us ago (see above); 0, the default, moves it on every lookup. */
+void flow_table_set_relink_us(struct flow_table *t, int64_t us);
+
+/* Prefetch hints for a lookup a few packets ahead: first the bucket, then
+ * (once the bucket is likely cached) the flow it leads to. */
+void flow_table_prefetch_bucket(const struct flow_table *t, uint32_t hash);
+void flow_table_prefetch_flow(const struct flow_table *t, uint32_t hash);
 
 /* End and remove one flow (e.g. its 5-tuple is being reused). */
 void flow_table_remove(struct flow_table *t, struct flow *f, enum flow_end_reason why);

@@ -182,6 +182,45 @@ static void test_eviction_least_recently_seen(void **state)
     flow_table_free(t);
 }
 
+/* With a relink granularity a flow moves to the newest end only when its
+ * last move is that old: within it, order and expiry are approximate (by at
+ * most the granularity), beyond it exact. */
+static void test_relink_granularity(void **state)
+{
+    (void)state;
+    struct ended e = {0};
+    struct flow_table *t = flow_table_new(3, on_end, &e);
+    flow_table_set_relink_us(t, 1000);
+    int dir, created;
+    struct packet_view a = pkt(IP(10, 0, 0, 1), 1000, IP(10, 0, 0, 9), 443);
+    struct packet_view b = pkt(IP(10, 0, 0, 2), 1000, IP(10, 0, 0, 9), 443);
+    struct packet_view c = pkt(IP(10, 0, 0, 3), 1000, IP(10, 0, 0, 9), 443);
+    struct packet_view d = pkt(IP(10, 0, 0, 4), 1000, IP(10, 0, 0, 9), 443);
+    lookup(t, &a, 0, &dir, &created);
+    lookup(t, &b, 100, &dir, &created);
+    struct flow *fa = lookup(t, &a, 900, &dir, &created); /* not moved: 900 < 1000 */
+    assert_int_equal(fa->last_us, 900);
+    lookup(t, &c, 950, &dir, &created);
+    lookup(t, &d, 960, &dir, &created); /* full: the head (a) goes, not b */
+    assert_int_equal(e.n, 1);
+    assert_int_equal(e.last_key.addr[0][3], 1);
+    lookup(t, &b, 1200, &dir, &created); /* moved: 1200 - 100 >= 1000 */
+    lookup(t, &a, 1300, &dir, &created); /* back as new: c is now the oldest */
+    assert_int_equal(created, 1);
+    assert_int_equal(e.n, 2);
+    assert_int_equal(e.last_key.addr[0][3], 3);
+
+    /* Expiry: d (last 960) is due after 1460, b (1200) and a (1300) later. */
+    struct flow_timeouts to = {500, 500, 500};
+    flow_table_expire(t, 1461, &to);
+    assert_int_equal(e.n, 3);
+    assert_int_equal(e.last_key.addr[0][3], 4);
+    flow_table_expire(t, 1801, &to); /* 1300 + 500 < 1801: both go */
+    assert_int_equal(e.n, 5);
+    assert_int_equal(e.by_reason[FLOW_END_IDLE], 3);
+    flow_table_free(t);
+}
+
 /* Closed connections and UDP flows have their own, shorter timeouts; the
  * open TCP flow seen earlier outlives them. */
 static void test_lists_have_own_timeouts(void **state)
@@ -315,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_both_directions_one_flow),
         cmocka_unit_test(test_ipv6_key),
         cmocka_unit_test(test_eviction_least_recently_seen),
+        cmocka_unit_test(test_relink_granularity),
         cmocka_unit_test(test_expiry),
         cmocka_unit_test(test_lists_have_own_timeouts),
         cmocka_unit_test(test_growth_keeps_every_flow),

@@ -129,6 +129,23 @@ static void on_prepared_frame(void *ctx, int linktype, const struct frame *fr)
     on_frame(ctx, linktype, fr);
 }
 
+/* The prefetch hint names frames PREFETCH_FAR (stage 0) and PREFETCH_NEAR
+ * (stage 1) after the one fn gets next, by their prepared bytes. */
+static struct seen *hinted_seen;
+static uint32_t hints[2], hints_wrong;
+static void prefetch_check(void *ctx, const void *prepared, int stage)
+{
+    (void)ctx;
+    uint32_t rec[3];
+    memcpy(rec, prepared, sizeof(rec));
+    uint32_t ahead = hinted_seen->n + (stage == 0 ? PREFETCH_FAR : PREFETCH_NEAR);
+    if (stage < 0 || stage > 1 || rec[1] != 60 + ahead % 600 ||
+        rec[2] != (uint32_t)((int64_t)(1000 + ahead) * 1000000 + ahead))
+        hints_wrong++;
+    else
+        hints[stage]++;
+}
+
 static void test_prepare_stage(void **state)
 {
     (void)state;
@@ -137,7 +154,8 @@ static void test_prepare_stage(void **state)
     struct seen s = {0};
     volatile int stop = 0;
     char err[256] = "";
-    struct frame_prepare prep = {prepare_sum, NULL, 12};
+    struct frame_prepare prep = {prepare_sum, NULL, 12, prefetch_check};
+    hinted_seen = &s;
     FILE *fp = fmemopen(b, size, "rb");
     assert_non_null(fp);
     prepared_bad = 0;
@@ -147,6 +165,9 @@ static void test_prepare_stage(void **state)
     assert_int_equal(s.n, FRAMES);
     assert_int_equal(s.bad, 0);
     assert_int_equal(prepared_bad, 0);
+    /* Every frame but the last few of each batch was hinted, at both stages. */
+    assert_int_equal(hints_wrong, 0);
+    assert_true(hints[0] > FRAMES * 9 / 10 && hints[1] > FRAMES * 9 / 10);
     free(b);
 }
 

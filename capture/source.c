@@ -10,6 +10,7 @@
 #include <pcap/pcap.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -431,6 +432,10 @@ enum source_status source_read_stream_prepared(FILE *fp, const char *name, long 
                                                char *err, size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
+    /* One thread reads the stream at a time: without this, a process with
+     * a reading thread pays stdio's lock on each of libpcap's two freads
+     * per packet (glibc skips it only while there is a single thread). */
+    __fsetlocking(fp, FSETLOCKING_BYCALLER);
     pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
     if (!p) {
         describe_open_error(name, ebuf, size, err, errlen);

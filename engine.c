@@ -43,13 +43,19 @@ struct engine {
 };
 
 /* What engine_prepare makes of a frame: everything that depends on the
- * frame alone, so the capture's reading thread can do it ahead. */
+ * frame alone, so the capture's reading thread can do it ahead. Compact
+ * (the addresses only in the key, offsets for pointers): each byte crosses
+ * from the reading thread's core to this one. */
 struct frame_facts {
     uint8_t result; /* enum decode_result */
     uint8_t dir;
+    uint8_t transport;
+    uint8_t tcp_flags;
     uint32_t hash;
     struct flow_key key;
-    struct packet_view pv;
+    uint32_t seq, ack;
+    uint32_t payload_off, payload_len, payload_wire;
+    uint32_t l3_off, l3_len;
 };
 
 /* UDP flows and closed TCP connections are kept this long at most. */
@@ -346,14 +352,23 @@ static void engine_prepare(void *ctx, int linktype, const struct frame *fr, void
 {
     const struct engine *e = ctx;
     struct frame_facts *ff = out;
-    ff->result = (uint8_t)decode_packet(linktype, fr->data, fr->caplen, fr->len, &ff->pv);
+    struct packet_view pv;
+    ff->result = (uint8_t)decode_packet(linktype, fr->data, fr->caplen, fr->len, &pv);
     if (ff->result != DECODE_OK)
         return;
-    ff->pv.ts_us = fr->ts_us;
     int dir;
-    flow_key_from_packet(&ff->pv, &ff->key, &dir);
+    flow_key_from_packet(&pv, &ff->key, &dir);
     ff->dir = (uint8_t)dir;
     ff->hash = flow_table_hash(e->flows, &ff->key);
+    ff->transport = pv.transport;
+    ff->tcp_flags = pv.tcp_flags;
+    ff->seq = pv.seq;
+    ff->ack = pv.ack;
+    ff->payload_off = pv.payload ? (uint32_t)(pv.payload - fr->data) : 0;
+    ff->payload_len = pv.payload_len;
+    ff->payload_wire = pv.payload_wire;
+    ff->l3_off = (uint32_t)(pv.l3 - fr->data);
+    ff->l3_len = pv.l3_len;
 }
 
 /* The flow of a frame a few ahead, fetched while earlier frames are handled
@@ -409,7 +424,21 @@ void engine_frame(void *ctx, int linktype, const struct frame *fr)
         count_decode_failure(e, (enum decode_result)ff->result);
         return;
     }
-    const struct packet_view *pv = &ff->pv;
+    /* The view the dissectors read (the endpoints are in the flow's key). */
+    const struct packet_view view = {
+        .ts_us = fr->ts_us,
+        .transport = ff->transport,
+        .tcp_flags = ff->tcp_flags,
+        .seq = ff->seq,
+        .ack = ff->ack,
+        .l3 = fr->data + ff->l3_off,
+        .l3_len = ff->l3_len,
+        .payload = fr->data + ff->payload_off,
+        .payload_len = ff->payload_len,
+        .payload_wire = ff->payload_wire,
+        .wire_len = fr->len,
+    };
+    const struct packet_view *pv = &view;
     if (pv->transport == TRANSPORT_TCP)
         e->c.tcp_packets++;
     else

@@ -38,6 +38,7 @@ struct engine {
     struct flow_table_stats final_flow_stats;
     int finished;
     int64_t now_us, last_expire_us;
+    int64_t first_us, last_us; /* packet times seen; first INT64_MAX before any */
     struct flow_timeouts timeouts;
     struct frame_prepare prepare;
 };
@@ -197,7 +198,7 @@ static struct engine *engine_make(const struct engine_options *opt, int dissect,
     e->sink.settle = sink_settle;
     e->sink.plaintext = sink_plaintext;
     e->sink.ctx = e;
-    e->c.first_ts = -1;
+    e->first_us = INT64_MAX;
     if (!(e->summary = summary_new()) ||
         !(e->flows = flow_table_new(opt->max_flows, on_flow_end, e))) {
         snprintf(err, errlen, "out of memory");
@@ -273,13 +274,33 @@ static struct flow_state *flow_state_new(const struct flow *f, const struct engi
     return fs;
 }
 
-static void tcp_packet(struct engine *e, struct flow *f, int dir, const struct packet_view *pv)
+/* The packet view the dissectors read, from the prepared facts (the
+ * endpoints are in the flow's key): made only for a flow being inspected. */
+static void facts_view(const struct frame_facts *ff, const struct frame *fr, struct packet_view *pv)
+{
+    *pv = (struct packet_view){
+        .ts_us = fr->ts_us,
+        .transport = ff->transport,
+        .tcp_flags = ff->tcp_flags,
+        .seq = ff->seq,
+        .ack = ff->ack,
+        .l3 = fr->data + ff->l3_off,
+        .l3_len = ff->l3_len,
+        .payload = fr->data + ff->payload_off,
+        .payload_len = ff->payload_len,
+        .payload_wire = ff->payload_wire,
+        .wire_len = fr->len,
+    };
+}
+
+static void tcp_packet(struct engine *e, struct flow *f, int dir, const struct frame_facts *ff,
+                       const struct frame *fr)
 {
     struct flow_state *fs = f->user;
     if (!fs) {
         /* The dissection state is made at the first payload: a flow that
          * never carries data (scans, SYN floods) costs only its entry. */
-        if (f->done || pv->payload_len == 0)
+        if (f->done || ff->payload_len == 0)
             return;
         if (!(fs = f->user = flow_state_new(f, e)))
             return;
@@ -288,6 +309,9 @@ static void tcp_packet(struct engine *e, struct flow *f, int dir, const struct p
                 tcp_reasm_set_isn(&fs->reasm, d, f->syn_seq[d]);
         fs->session.initiator = f->syn_dir;
     }
+    struct packet_view view;
+    const struct packet_view *pv = &view;
+    facts_view(ff, fr, &view);
     struct deliver_ctx dc = {fs, pv->ts_us};
     tcp_reasm_segment(&fs->reasm, dir, pv, &reasm_ops, &dc);
     if (!fs->cls.done) {
@@ -314,11 +338,15 @@ static void tcp_packet(struct engine *e, struct flow *f, int dir, const struct p
 /* Datagrams of a UDP flow that are looked at for a DTLS or QUIC start. */
 #define UDP_PROBE_DATAGRAMS 4
 
-static void udp_packet(struct engine *e, struct flow *f, int dir, const struct packet_view *pv)
+static void udp_packet(struct engine *e, struct flow *f, int dir, const struct frame_facts *ff,
+                       const struct frame *fr)
 {
-    struct span payload = span_make(pv->payload, pv->payload_len);
-    if (f->done || payload.n == 0)
+    if (f->done || ff->payload_len == 0)
         return;
+    struct packet_view view;
+    const struct packet_view *pv = &view;
+    facts_view(ff, fr, &view);
+    struct span payload = span_make(pv->payload, pv->payload_len);
     struct flow_state *fs = f->user;
     if (!fs) {
         int carrier = session_datagram_carrier(payload);
@@ -397,18 +425,17 @@ const struct frame_prepare *engine_frame_prepare(struct engine *e)
 void engine_frame(void *ctx, int linktype, const struct frame *fr)
 {
     struct engine *e = ctx;
-    double ts = (double)fr->ts_us / 1e6;
-
     e->c.packets++;
     e->c.bytes += fr->len;
     if (fr->caplen < fr->len)
         e->c.truncated_packets++;
-    if (e->c.first_ts < 0 || ts < e->c.first_ts)
-        e->c.first_ts = ts;
-    if (ts > e->c.last_ts)
-        e->c.last_ts = ts;
-    if (fr->ts_us > e->now_us)
-        e->now_us = fr->ts_us;
+    if (fr->ts_us < e->first_us)
+        e->first_us = fr->ts_us;
+    if (fr->ts_us > e->last_us) {
+        e->last_us = fr->ts_us;
+        if (fr->ts_us > e->now_us)
+            e->now_us = fr->ts_us;
+    }
     if (e->now_us - e->last_expire_us >= EXPIRE_EVERY_US) {
         flow_table_expire(e->flows, e->now_us, &e->timeouts);
         e->last_expire_us = e->now_us;
@@ -424,22 +451,8 @@ void engine_frame(void *ctx, int linktype, const struct frame *fr)
         count_decode_failure(e, (enum decode_result)ff->result);
         return;
     }
-    /* The view the dissectors read (the endpoints are in the flow's key). */
-    const struct packet_view view = {
-        .ts_us = fr->ts_us,
-        .transport = ff->transport,
-        .tcp_flags = ff->tcp_flags,
-        .seq = ff->seq,
-        .ack = ff->ack,
-        .l3 = fr->data + ff->l3_off,
-        .l3_len = ff->l3_len,
-        .payload = fr->data + ff->payload_off,
-        .payload_len = ff->payload_len,
-        .payload_wire = ff->payload_wire,
-        .wire_len = fr->len,
-    };
-    const struct packet_view *pv = &view;
-    if (pv->transport == TRANSPORT_TCP)
+    const uint8_t flags = ff->tcp_flags;
+    if (ff->transport == TRANSPORT_TCP)
         e->c.tcp_packets++;
     else
         e->c.udp_packets++;
@@ -449,8 +462,8 @@ void engine_frame(void *ctx, int linktype, const struct frame *fr)
     if (!f)
         return;
     /* A new connection on a 5-tuple whose old one closed. */
-    if (!created && pv->transport == TRANSPORT_TCP &&
-        (pv->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN && (f->fin_mask || f->rst)) {
+    if (!created && ff->transport == TRANSPORT_TCP && (flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN &&
+        (f->fin_mask || f->rst)) {
         flow_table_remove(e->flows, f, FLOW_END_REUSED);
         f = flow_table_lookup_hashed(e->flows, &ff->key, ff->hash, e->now_us, &created);
         if (!f)
@@ -458,21 +471,21 @@ void engine_frame(void *ctx, int linktype, const struct frame *fr)
     }
     f->pkts[dir]++;
     f->bytes[dir] += fr->len;
-    if (pv->transport == TRANSPORT_UDP) {
-        udp_packet(e, f, dir, pv);
+    if (ff->transport == TRANSPORT_UDP) {
+        udp_packet(e, f, dir, ff, fr);
         return;
     }
-    if (pv->tcp_flags & TCPF_FIN)
+    if (flags & TCPF_FIN)
         f->fin_mask |= (uint8_t)(1u << dir);
-    if (pv->tcp_flags & TCPF_RST)
+    if (flags & TCPF_RST)
         f->rst = 1;
-    if (pv->tcp_flags & TCPF_SYN) {
-        f->syn_seq[dir] = pv->seq;
+    if (flags & TCPF_SYN) {
+        f->syn_seq[dir] = ff->seq;
         f->syn_seen |= (uint8_t)(1u << dir);
-        if (!(pv->tcp_flags & TCPF_ACK))
+        if (!(flags & TCPF_ACK))
             f->syn_dir = (uint8_t)dir;
     }
-    tcp_packet(e, f, dir, pv);
+    tcp_packet(e, f, dir, ff, fr);
     if (f->rst || f->fin_mask == 3) /* closed: only a short linger now */
         flow_table_mark_closed(e->flows, f);
 }
@@ -546,8 +559,9 @@ void engine_counters(const struct engine *e, struct run_counters *c)
     *c = e->c;
     if (e->flows)
         flow_table_get_stats(e->flows, &fst);
-    if (c->first_ts < 0)
-        c->first_ts = 0;
+    /* The span of capture times (the latest is the engine's clock). */
+    c->first_ts = e->first_us == INT64_MAX ? 0 : (double)e->first_us / 1e6;
+    c->last_ts = (double)e->last_us / 1e6;
     if (e->log) { /* still running: the log's figures so far */
         struct hslog_stats ls;
         hslog_get_stats(e->log, &ls);

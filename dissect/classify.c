@@ -9,11 +9,24 @@
 
 struct classify_stats classify_stats;
 
+/* nDPI's host table answers for a name alone, but each look-up runs its
+ * automata and clears a whole flow struct; a client population asks for
+ * the same few thousand names again and again. Direct-mapped, exact (the
+ * name is compared), names up to HOST_CACHE_NAME bytes. */
+#define HOST_CACHE 1024
+#define HOST_CACHE_NAME 47
+struct host_cache_entry {
+    uint8_t len; /* 0: empty */
+    uint16_t app;
+    char name[HOST_CACHE_NAME];
+};
+
 struct classifier {
     struct ndpi_detection_module_struct *ndpi;
     int nprotos;
     char **lower_names;               /* nDPI protocol names, lowercased */
     struct ndpi_flow_struct *scratch; /* for host-table look-ups */
+    struct host_cache_entry host_cache[HOST_CACHE];
 };
 
 /* nDPI protocols that are application protocols in the log's sense. */
@@ -281,17 +294,37 @@ static uint16_t address_application(struct classifier *c, const struct endpoint 
     return NDPI_PROTOCOL_UNKNOWN;
 }
 
+static uint16_t host_match(struct classifier *c, const char *sni, size_t len)
+{
+    struct host_cache_entry *e = NULL;
+    if (len > 0 && len <= HOST_CACHE_NAME) {
+        uint32_t h = 2166136261u; /* FNV-1a: a miss costs only the look-up */
+        for (size_t i = 0; i < len; i++)
+            h = (h ^ (uint8_t)sni[i]) * 16777619u;
+        e = &c->host_cache[h % HOST_CACHE];
+        if (e->len == len && memcmp(e->name, sni, len) == 0)
+            return e->app;
+    }
+    char name[TLS_MAX_SNI + 1];
+    ndpi_protocol_match_result m;
+    memcpy(name, sni, len);
+    name[len] = 0;
+    uint16_t id = ndpi_match_host_subprotocol(c->ndpi, c->scratch, name, (u_int)len, &m,
+                                              NDPI_PROTOCOL_TLS);
+    ndpi_free_flow_data(c->scratch);
+    memset(c->scratch, 0, SIZEOF_FLOW_STRUCT);
+    if (e) {
+        e->len = (uint8_t)len;
+        e->app = id;
+        memcpy(e->name, sni, len);
+    }
+    return id;
+}
+
 static uint16_t host_application(struct classifier *c, const struct tls_handshake *hs)
 {
     if (hs->has_ch && hs->ch.has_sni && c->scratch) {
-        char name[TLS_MAX_SNI + 1];
-        ndpi_protocol_match_result m;
-        memcpy(name, hs->ch.sni, hs->ch.sni_len);
-        name[hs->ch.sni_len] = 0;
-        uint16_t id = ndpi_match_host_subprotocol(c->ndpi, c->scratch, name, hs->ch.sni_len, &m,
-                                                  NDPI_PROTOCOL_TLS);
-        ndpi_free_flow_data(c->scratch);
-        memset(c->scratch, 0, SIZEOF_FLOW_STRUCT);
+        uint16_t id = host_match(c, (const char *)hs->ch.sni, hs->ch.sni_len);
         if (id != NDPI_PROTOCOL_UNKNOWN)
             return id;
     }

@@ -401,16 +401,19 @@ static void engine_prepare(void *ctx, int linktype, const struct frame *fr, void
 
 /* The flow of a frame a few ahead, fetched while earlier frames are handled
  * (a flow table larger than the cache costs a miss or two per packet). */
-static void engine_prefetch(void *ctx, const void *prepared, int stage)
+static void engine_prefetch(void *ctx, const struct frame *fr, int stage)
 {
     const struct engine *e = ctx;
-    const struct frame_facts *ff = prepared;
+    const struct frame_facts *ff = fr->prep;
     if (ff->result != DECODE_OK)
         return;
-    if (stage == 0)
+    if (stage == 0) {
         flow_table_prefetch_bucket(e->flows, ff->hash);
-    else
+    } else {
         flow_table_prefetch_flow(e->flows, ff->hash);
+        if (ff->payload_len) /* the reading thread wrote it on its core */
+            __builtin_prefetch(fr->data + ff->payload_off);
+    }
 }
 
 const struct frame_prepare *engine_frame_prepare(struct engine *e)

@@ -321,6 +321,16 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
+/* The frame in slot i of a filled batch. */
+static void slot_frame(const struct reader *r, const struct batch *b, size_t i, struct frame *fr)
+{
+    const uint8_t *slot = slot_at(r, b, i);
+    struct batch_frame bf;
+    memcpy(&bf, slot, sizeof(bf));
+    *fr = (struct frame){bf.ts_us, bf.caplen, bf.len, b->data + bf.data_off,
+                         r->prep.fn ? slot + sizeof(bf) : NULL};
+}
+
 /* Hand a filled batch's frames to fn, hinting prep.prefetch a few ahead. */
 static enum source_status consume_batch(const struct reader *r, const struct batch *b, frame_fn fn,
                                         void *ctx, volatile int *stop)
@@ -328,18 +338,18 @@ static enum source_status consume_batch(const struct reader *r, const struct bat
     const int prefetch = r->prep.fn && r->prep.prefetch;
     for (size_t i = 0; i < b->nslots; i++) {
         if (prefetch) {
-            if (i + PREFETCH_FAR < b->nslots)
-                r->prep.prefetch(r->prep.ctx,
-                                 slot_at(r, b, i + PREFETCH_FAR) + sizeof(struct batch_frame), 0);
-            if (i + PREFETCH_NEAR < b->nslots)
-                r->prep.prefetch(r->prep.ctx,
-                                 slot_at(r, b, i + PREFETCH_NEAR) + sizeof(struct batch_frame), 1);
+            struct frame ahead;
+            if (i + PREFETCH_FAR < b->nslots) {
+                slot_frame(r, b, i + PREFETCH_FAR, &ahead);
+                r->prep.prefetch(r->prep.ctx, &ahead, 0);
+            }
+            if (i + PREFETCH_NEAR < b->nslots) {
+                slot_frame(r, b, i + PREFETCH_NEAR, &ahead);
+                r->prep.prefetch(r->prep.ctx, &ahead, 1);
+            }
         }
-        const uint8_t *slot = slot_at(r, b, i);
-        struct batch_frame bf;
-        memcpy(&bf, slot, sizeof(bf));
-        struct frame fr = {bf.ts_us, bf.caplen, bf.len, b->data + bf.data_off,
-                           r->prep.fn ? slot + sizeof(bf) : NULL};
+        struct frame fr;
+        slot_frame(r, b, i, &fr);
         fn(ctx, r->lt, &fr);
         if (stop && *stop)
             return SOURCE_STOPPED;

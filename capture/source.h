@@ -32,11 +32,11 @@ struct frame_prepare {
     void (*fn)(void *ctx, int linktype, const struct frame *fr, void *out);
     void *ctx;
     size_t size;
-    /* Optional, in fn's thread: a hint that the frame prepared as `prepared`
-     * comes PREFETCH_FAR (stage 0) or PREFETCH_NEAR (stage 1) frames after
-     * the one fn is given next, so the state it needs can be fetched from
-     * memory while earlier frames are handled. */
-    void (*prefetch)(void *ctx, const void *prepared, int stage);
+    /* Optional, in fn's thread: a hint that frame fr (with its prepared
+     * bytes) comes PREFETCH_FAR (stage 0) or PREFETCH_NEAR (stage 1) frames
+     * after the one fn is given next, so the state it needs can be fetched
+     * from memory while earlier frames are handled. */
+    void (*prefetch)(void *ctx, const struct frame *fr, int stage);
 };
 enum { PREFETCH_FAR = 8, PREFETCH_NEAR = 4 };
 

@@ -133,11 +133,14 @@ static void on_prepared_frame(void *ctx, int linktype, const struct frame *fr)
  * (stage 1) after the one fn gets next, by their prepared bytes. */
 static struct seen *hinted_seen;
 static uint32_t hints[2], hints_wrong;
-static void prefetch_check(void *ctx, const void *prepared, int stage)
+static void prefetch_check(void *ctx, const struct frame *fr, int stage)
 {
     (void)ctx;
     uint32_t rec[3];
-    memcpy(rec, prepared, sizeof(rec));
+    memcpy(rec, fr->prep, sizeof(rec));
+    if (fr->caplen != rec[1] ||
+        fr->data[0] != (uint8_t)(hinted_seen->n + (stage == 0 ? PREFETCH_FAR : PREFETCH_NEAR)))
+        hints_wrong++;
     uint32_t ahead = hinted_seen->n + (stage == 0 ? PREFETCH_FAR : PREFETCH_NEAR);
     if (stage < 0 || stage > 1 || rec[1] != 60 + ahead % 600 ||
         rec[2] != (uint32_t)((int64_t)(1000 + ahead) * 1000000 + ahead))

@@ -26,6 +26,14 @@ struct flow_state {
     struct classify_state cls;
 };
 
+/* A frame hinted by engine_prefetch, for its second step. */
+#define PREFETCH_NEAR 4
+struct prefetch_step {
+    uint32_t hash;
+    int valid;
+    const uint8_t *payload;
+};
+
 struct engine {
     struct engine_options opt;
     const struct engine_tap *tap;
@@ -41,6 +49,8 @@ struct engine {
     int64_t first_us, last_us; /* packet times seen; first INT64_MAX before any */
     struct flow_timeouts timeouts;
     struct frame_prepare prepare;
+    struct prefetch_step ahead[PREFETCH_NEAR];
+    unsigned ahead_next;
 };
 
 /* What engine_prepare makes of a frame: everything that depends on the
@@ -401,19 +411,26 @@ static void engine_prepare(void *ctx, int linktype, const struct frame *fr, void
 
 /* The flow of a frame a few ahead, fetched while earlier frames are handled
  * (a flow table larger than the cache costs a miss or two per packet). */
-static void engine_prefetch(void *ctx, const struct frame *fr, int stage)
+static void engine_prefetch(void *ctx, const struct frame *fr)
 {
-    const struct engine *e = ctx;
+    struct engine *e = ctx;
     const struct frame_facts *ff = fr->prep;
-    if (ff->result != DECODE_OK)
-        return;
-    if (stage == 0) {
-        flow_table_prefetch_bucket(e->flows, ff->hash);
-    } else {
-        flow_table_prefetch_flow(e->flows, ff->hash);
-        if (ff->payload_len) /* the reading thread wrote it on its core */
-            __builtin_prefetch(fr->data + ff->payload_off);
+    /* Two steps: the bucket of the frame PREFETCH_AHEAD out now; the flow
+     * it leads to (and the payload the reading thread wrote on its own
+     * core) for the frame hinted PREFETCH_NEAR calls ago, whose bucket has
+     * arrived by now. */
+    struct prefetch_step *near = &e->ahead[e->ahead_next++ % PREFETCH_NEAR];
+    if (near->valid) {
+        flow_table_prefetch_flow(e->flows, near->hash);
+        if (near->payload)
+            __builtin_prefetch(near->payload);
     }
+    near->valid = ff->result == DECODE_OK;
+    if (!near->valid)
+        return;
+    flow_table_prefetch_bucket(e->flows, ff->hash);
+    near->hash = ff->hash;
+    near->payload = ff->payload_len ? fr->data + ff->payload_off : NULL;
 }
 
 const struct frame_prepare *engine_frame_prepare(struct engine *e)

@@ -337,16 +337,10 @@ static enum source_status consume_batch(const struct reader *r, const struct bat
 {
     const int prefetch = r->prep.fn && r->prep.prefetch;
     for (size_t i = 0; i < b->nslots; i++) {
-        if (prefetch) {
+        if (prefetch && i + PREFETCH_AHEAD < b->nslots) {
             struct frame ahead;
-            if (i + PREFETCH_FAR < b->nslots) {
-                slot_frame(r, b, i + PREFETCH_FAR, &ahead);
-                r->prep.prefetch(r->prep.ctx, &ahead, 0);
-            }
-            if (i + PREFETCH_NEAR < b->nslots) {
-                slot_frame(r, b, i + PREFETCH_NEAR, &ahead);
-                r->prep.prefetch(r->prep.ctx, &ahead, 1);
-            }
+            slot_frame(r, b, i + PREFETCH_AHEAD, &ahead);
+            r->prep.prefetch(r->prep.ctx, &ahead);
         }
         struct frame fr;
         slot_frame(r, b, i, &fr);

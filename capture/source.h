@@ -33,12 +33,13 @@ struct frame_prepare {
     void *ctx;
     size_t size;
     /* Optional, in fn's thread: a hint that frame fr (with its prepared
-     * bytes) comes PREFETCH_FAR (stage 0) or PREFETCH_NEAR (stage 1) frames
-     * after the one fn is given next, so the state it needs can be fetched
-     * from memory while earlier frames are handled. */
-    void (*prefetch)(void *ctx, const struct frame *fr, int stage);
+     * bytes) comes PREFETCH_AHEAD frames after the one fn is given next, so
+     * the state it needs can be fetched from memory while earlier frames
+     * are handled. Called once per frame, in order (but not for the last
+     * frames of a batch). */
+    void (*prefetch)(void *ctx, const struct frame *fr);
 };
-enum { PREFETCH_FAR = 8, PREFETCH_NEAR = 4 };
+enum { PREFETCH_AHEAD = 8 };
 
 /* Read every frame of one capture file ("-" is stdin) and hand it to fn.
  * filter is a BPF expression or NULL. Errors name the file and the cause. */

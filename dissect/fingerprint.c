@@ -313,8 +313,18 @@ static void put_list(uint8_t *buf, size_t *len, size_t cap, const uint16_t *v, u
 }
 
 /* Everything JA3 and JA4 read, hashed. */
-static uint64_t hello_key(const struct tls_client_hello *ch, enum ja4_transport transport)
+static void key_cache(void)
 {
+    if (!cache_keyed) {
+        if (getrandom(cache_key, sizeof(cache_key), 0) != (ssize_t)sizeof(cache_key))
+            memset(cache_key, 0x5a, sizeof(cache_key)); /* no entropy: still correct */
+        cache_keyed = 1;
+    }
+}
+
+uint64_t fingerprint_hello_key(const struct tls_client_hello *ch, enum ja4_transport transport)
+{
+    key_cache();
     uint8_t in[2 * (TLS_MAX_CIPHERS + TLS_MAX_EXTENSIONS + TLS_MAX_GROUPS + TLS_MAX_SIGALGS +
                     TLS_MAX_VERSIONS) +
                TLS_MAX_POINT_FORMATS + TLS_MAX_ALPN_BYTES + 32];
@@ -327,7 +337,8 @@ static uint64_t hello_key(const struct tls_client_hello *ch, enum ja4_transport 
                         ch->truncated,
                         ch->sslv2_format,
                         (uint8_t)(ch->legacy_version >> 8),
-                        (uint8_t)ch->legacy_version};
+                        (uint8_t)ch->legacy_version,
+                        ch->has_alpn};
     uint16_t counts[5] = {ch->n_ciphers, ch->n_extensions, ch->n_groups, ch->n_sigalgs,
                           ch->n_versions};
     put_bytes(in, &len, cap, head, sizeof(head));
@@ -343,21 +354,12 @@ static uint64_t hello_key(const struct tls_client_hello *ch, enum ja4_transport 
     return k ? k : 1;
 }
 
-static void key_cache(void)
-{
-    if (!cache_keyed) {
-        if (getrandom(cache_key, sizeof(cache_key), 0) != (ssize_t)sizeof(cache_key))
-            memset(cache_key, 0x5a, sizeof(cache_key)); /* no entropy: still correct */
-        cache_keyed = 1;
-    }
-}
-
 void fingerprint_client(const struct tls_client_hello *ch, enum ja4_transport transport,
                         char ja3[JA3_HEX_LEN + 1], int *has_ja3, char ja4[JA4_MAX_LEN + 1],
                         int *has_ja4)
 {
     key_cache();
-    uint64_t k = hello_key(ch, transport);
+    uint64_t k = fingerprint_hello_key(ch, transport);
     struct cache_entry *e = &cache[k % FINGERPRINT_CACHE];
     if (e->key != k) {
         fingerprint_cache_stats.misses++;

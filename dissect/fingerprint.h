@@ -28,6 +28,10 @@ int fingerprint_ja4(const struct tls_client_hello *ch, enum ja4_transport transp
  * the two fingerprints read, direct-mapped, FINGERPRINT_CACHE entries. Each
  * result is 1 when written, 0 when the hello cannot be fingerprinted. */
 #define FINGERPRINT_CACHE 4096
+/* That key: equal for hellos that differ only in what no fingerprint (and
+ * no field of the log's client object but server_name) reads: random,
+ * session id, key shares, SNI, GREASE values. Never 0. */
+uint64_t fingerprint_hello_key(const struct tls_client_hello *ch, enum ja4_transport transport);
 void fingerprint_client(const struct tls_client_hello *ch, enum ja4_transport transport,
                         char ja3[JA3_HEX_LEN + 1], int *has_ja3, char ja4[JA4_MAX_LEN + 1],
                         int *has_ja4);

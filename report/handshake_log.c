@@ -226,18 +226,6 @@ static void client_versions_json(struct json *j, const struct tls_client_hello *
     json_close_array(j);
 }
 
-/* The supported_ciphers array is rendered once per distinct cipher list and
- * kept: the clients of one stack offer the same list, and naming ~30 suites
- * was the largest part of a record. Exact: the whole list is compared. */
-#define CIPHER_LIST_CACHE 64
-struct cipher_list_entry {
-    uint16_t n;
-    uint16_t *ciphers; /* n values, as offered */
-    char *json;        /* "[...]" */
-    size_t len;
-};
-static struct cipher_list_entry cipher_list_cache[CIPHER_LIST_CACHE];
-
 static void render_supported_ciphers(struct json *j, const struct tls_client_hello *ch)
 {
     char buf[8];
@@ -248,56 +236,20 @@ static void render_supported_ciphers(struct json *j, const struct tls_client_hel
     json_close_array(j);
 }
 
-static void supported_ciphers_json(struct json *j, const struct tls_client_hello *ch)
+/* The client object's members before server_name (versions, the named
+ * cipher list) and after it (ALPN, JA3, JA4). */
+static void client_head_json(struct json *j, const struct tls_client_hello *ch)
 {
-    uint32_t h = 2166136261u; /* FNV-1a: only picks the slot; the list is compared */
-    for (unsigned i = 0; i < ch->n_ciphers; i++)
-        h = (h ^ ch->ciphers[i]) * 16777619u;
-    struct cipher_list_entry *e = &cipher_list_cache[(h ^ h >> 16) % CIPHER_LIST_CACHE];
-    if (e->json && e->n == ch->n_ciphers &&
-        memcmp(e->ciphers, ch->ciphers, 2u * ch->n_ciphers) == 0) {
-        json_raw(j, e->json, e->len);
-        return;
-    }
-    struct json r;
-    json_init(&r);
-    render_supported_ciphers(&r, ch);
-    uint16_t *copy = malloc(2u * ch->n_ciphers + 1);
-    if (r.failed || !copy) { /* no memory for the cache: write it directly */
-        free(copy);
-        json_free(&r);
-        render_supported_ciphers(j, ch);
-        return;
-    }
-    memcpy(copy, ch->ciphers, 2u * ch->n_ciphers);
-    free(e->ciphers);
-    free(e->json);
-    e->n = ch->n_ciphers;
-    e->ciphers = copy;
-    e->json = r.p; /* the buffer is the entry's now */
-    e->len = r.len;
-    json_raw(j, e->json, e->len);
-}
-
-void handshake_log_cache_free(void)
-{
-    for (size_t i = 0; i < CIPHER_LIST_CACHE; i++) {
-        free(cipher_list_cache[i].ciphers);
-        free(cipher_list_cache[i].json);
-        memset(&cipher_list_cache[i], 0, sizeof(cipher_list_cache[i]));
-    }
-}
-
-static void client_json(struct json *j, const struct tls_handshake *hs)
-{
-    const struct tls_client_hello *ch = &hs->ch;
-    char fp[JA4_MAX_LEN + 1];
-    json_open_object(j, "client");
     client_versions_json(j, ch);
     json_put_key(j, "supported_ciphers");
-    supported_ciphers_json(j, ch);
-    if (ch->has_sni)
-        json_string_n(j, "server_name", ch->sni, ch->sni_len);
+    j->need_comma[j->depth] = 0; /* the array is the key's value */
+    render_supported_ciphers(j, ch);
+    j->need_comma[j->depth] = 1;
+}
+
+static void client_tail_json(struct json *j, const struct tls_client_hello *ch,
+                             enum ja4_transport t)
+{
     if (ch->has_alpn) {
         struct span a = span_make(ch->alpn, ch->alpn_len), name;
         json_open_array(j, "alpn");
@@ -305,17 +257,103 @@ static void client_json(struct json *j, const struct tls_handshake *hs)
             json_string_n(j, NULL, (const char *)name.p, name.n);
         json_close_array(j);
     }
-    enum ja4_transport t = hs->encapsulation == ENCAP_QUIC ? JA4_QUIC
-                           : ch->dtls                      ? JA4_DTLS
-                                                           : JA4_TCP;
-    char ja3[JA3_HEX_LEN + 1];
+    char ja3[JA3_HEX_LEN + 1], ja4[JA4_MAX_LEN + 1];
     int has_ja3, has_ja4;
-    fingerprint_client(ch, t, ja3, &has_ja3, fp, &has_ja4);
+    fingerprint_client(ch, t, ja3, &has_ja3, ja4, &has_ja4);
     if (has_ja3)
         json_string_trusted(j, "ja3", ja3);
     if (has_ja4)
-        json_string_trusted(j, "ja4", fp);
+        json_string_trusted(j, "ja4", ja4);
+}
+
+/* Everything in the client object but server_name depends on the hello's
+ * fingerprint key alone (fingerprint_hello_key: GREASE values, which the
+ * log leaves out, do not count), and a network's clients are a few stacks:
+ * the two parts are rendered once per key and kept. Naming ~30 suites and
+ * the versions was most of a record's cost. Direct-mapped, at most
+ * CLIENT_JSON_BYTES kept in all (hostile hellos each unlike the last only
+ * cost their rendering). */
+#define CLIENT_JSON_CACHE 1024
+#define CLIENT_JSON_BYTES (2u << 20)
+struct client_json_entry {
+    uint64_t key; /* 0: empty */
+    char *text;   /* head then tail */
+    size_t head_len, tail_len;
+};
+static struct client_json_entry client_json_cache[CLIENT_JSON_CACHE];
+static size_t client_json_bytes;
+
+/* Render one part as it reads inside the client object: after the opening
+ * brace (head) or after other members (tail: starts with its comma). */
+static void render_part(struct json *r, const struct tls_client_hello *ch, enum ja4_transport t,
+                        int tail)
+{
+    json_init(r);
+    r->depth = 1;
+    r->need_comma[1] = (uint8_t)tail;
+    if (tail)
+        client_tail_json(r, ch, t);
+    else
+        client_head_json(r, ch);
+}
+
+void handshake_log_cache_free(void)
+{
+    for (size_t i = 0; i < CLIENT_JSON_CACHE; i++) {
+        free(client_json_cache[i].text);
+        memset(&client_json_cache[i], 0, sizeof(client_json_cache[i]));
+    }
+    client_json_bytes = 0;
+}
+
+static void client_json(struct json *j, const struct tls_handshake *hs)
+{
+    const struct tls_client_hello *ch = &hs->ch;
+    enum ja4_transport t = hs->encapsulation == ENCAP_QUIC ? JA4_QUIC
+                           : ch->dtls                      ? JA4_DTLS
+                                                           : JA4_TCP;
+    uint64_t k = fingerprint_hello_key(ch, t);
+    struct client_json_entry *e = &client_json_cache[k % CLIENT_JSON_CACHE];
+    struct json head, tail;
+    const char *head_text, *tail_text;
+    size_t head_len, tail_len;
+    int rendered = e->key != k;
+    if (rendered) {
+        render_part(&head, ch, t, 0);
+        render_part(&tail, ch, t, 1);
+        head_text = head.p;
+        head_len = head.len;
+        tail_text = tail.p;
+        tail_len = tail.len;
+        size_t n = head.len + tail.len,
+               kept = client_json_bytes - (e->text ? e->head_len + e->tail_len : 0);
+        char *text = NULL;
+        if (!head.failed && !tail.failed && kept + n <= CLIENT_JSON_BYTES && (text = malloc(n))) {
+            memcpy(text, head.p, head.len);
+            memcpy(text + head.len, tail.p, tail.len);
+            free(e->text);
+            *e = (struct client_json_entry){k, text, head.len, tail.len};
+            client_json_bytes = kept + n;
+        }
+    } else {
+        head_text = e->text;
+        head_len = e->head_len;
+        tail_text = e->text + e->head_len;
+        tail_len = e->tail_len;
+    }
+    if (rendered && (head.failed || tail.failed))
+        j->failed = 1; /* out of memory: the line is dropped, as any other */
+    json_open_object(j, "client");
+    json_raw(j, head_text, head_len);
+    j->need_comma[j->depth] = 1; /* supported_ciphers is always there */
+    if (ch->has_sni)
+        json_string_n(j, "server_name", ch->sni, ch->sni_len);
+    json_raw(j, tail_text, tail_len);
     json_close_object(j);
+    if (rendered) {
+        json_free(&head);
+        json_free(&tail);
+    }
 }
 
 /* What every record starts with: time, dataset, the two sides, network.

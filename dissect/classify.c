@@ -309,8 +309,8 @@ static uint16_t host_match(struct classifier *c, const char *sni, size_t len)
     ndpi_protocol_match_result m;
     memcpy(name, sni, len);
     name[len] = 0;
-    uint16_t id = ndpi_match_host_subprotocol(c->ndpi, c->scratch, name, (u_int)len, &m,
-                                              NDPI_PROTOCOL_TLS);
+    uint16_t id =
+        ndpi_match_host_subprotocol(c->ndpi, c->scratch, name, (u_int)len, &m, NDPI_PROTOCOL_TLS);
     ndpi_free_flow_data(c->scratch);
     memset(c->scratch, 0, SIZEOF_FLOW_STRUCT);
     if (e) {

@@ -10,6 +10,7 @@
 
 #include "capture/decode.h"
 #include "capture/flow_table.h"
+#include "capture/pool.h"
 #include "capture/tcp_reasm.h"
 #include "dissect/classify.h"
 #include "dissect/dtls.h"
@@ -49,6 +50,7 @@ struct engine {
     int64_t first_us, last_us; /* packet times seen; first INT64_MAX before any */
     struct flow_timeouts timeouts;
     struct frame_prepare prepare;
+    struct pool flow_states; /* where struct flow_state comes from */
     struct prefetch_step ahead[PREFETCH_NEAR];
     unsigned ahead_next;
 };
@@ -177,7 +179,7 @@ static void flow_state_free(struct engine *e, struct flow *f, enum settle_reason
     session_end(&fs->session, why);
     tcp_reasm_free(&fs->reasm);
     classify_release(e->classifier, &fs->cls);
-    free(fs);
+    pool_put(&e->flow_states, fs);
     f->user = NULL;
 }
 
@@ -201,6 +203,7 @@ static struct engine *engine_make(const struct engine_options *opt, int dissect,
         return NULL;
     }
     e->opt = *opt;
+    pool_init(&e->flow_states, sizeof(struct flow_state));
     e->timeouts.tcp_us = opt->idle_us;
     e->timeouts.udp_us = opt->idle_us < UDP_IDLE_US ? opt->idle_us : UDP_IDLE_US;
     e->timeouts.closed_us = opt->idle_us < CLOSED_LINGER_US ? opt->idle_us : CLOSED_LINGER_US;
@@ -267,9 +270,9 @@ static void count_decode_failure(struct engine *e, enum decode_result r)
     }
 }
 
-static struct flow_state *flow_state_new(const struct flow *f, const struct engine *e)
+static struct flow_state *flow_state_new(const struct flow *f, struct engine *e)
 {
-    struct flow_state *fs = calloc(1, sizeof(*fs));
+    struct flow_state *fs = pool_get(&e->flow_states);
     if (!fs)
         return NULL;
     struct endpoint ep[2];
@@ -642,5 +645,6 @@ void engine_free(struct engine *e)
     classifier_free(e->classifier);
     summary_free(e->summary);
     session_pool_free();
+    pool_destroy(&e->flow_states);
     free(e);
 }

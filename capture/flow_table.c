@@ -2,6 +2,8 @@
  * oldest-first list for expiry and eviction (see flow_table.h). */
 #include "flow_table.h"
 
+#include "pool.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@ struct flow_table {
     size_t max_flows;
     int64_t relink_us;
     uint64_t mult[11]; /* the hash's secret multipliers */
+    struct pool pool;  /* where flows come from */
     flow_end_fn on_end;
     void *ctx;
     struct flow_table_stats st;
@@ -43,6 +46,7 @@ struct flow_table *flow_table_new(size_t max_flows, flow_end_fn on_end, void *ct
         free(t);
         return NULL;
     }
+    pool_init(&t->pool, sizeof(struct flow));
     t->rehash_idx = SIZE_MAX;
     t->max_flows = max_flows ? max_flows : 1;
     t->on_end = on_end;
@@ -244,7 +248,7 @@ void flow_table_remove(struct flow_table *t, struct flow *f, enum flow_end_reaso
         t->st.expired++;
     else if (why == FLOW_END_EVICTED)
         t->st.evicted++;
-    free(f);
+    pool_put(&t->pool, f);
 }
 
 struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *key, int64_t now_us,
@@ -272,7 +276,7 @@ struct flow *flow_table_lookup_hashed(struct flow_table *t, const struct flow_ke
     }
     if (t->st.active >= t->max_flows && oldest_flow(t))
         flow_table_remove(t, oldest_flow(t), FLOW_END_EVICTED);
-    struct flow *f = calloc(1, sizeof(*f));
+    struct flow *f = pool_get(&t->pool);
     if (!f) {
         t->st.alloc_failed++;
         return NULL;
@@ -333,5 +337,6 @@ void flow_table_free(struct flow_table *t)
         flow_table_remove(t, f, FLOW_END_SHUTDOWN);
     free(t->ht[0].b);
     free(t->ht[1].b);
+    pool_destroy(&t->pool);
     free(t);
 }

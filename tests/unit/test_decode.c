@@ -280,13 +280,370 @@ static void test_other_results(void **state)
     tu_bytes_free(&f);
 }
 
+/* ---- the fast path against the general one --------------------------------------- */
+
+/* A frame under construction, written front to back. */
+struct fb {
+    uint8_t b[512];
+    size_t n;
+};
+
+static void put8(struct fb *f, unsigned v)
+{
+    assert_true(f->n < sizeof(f->b));
+    f->b[f->n++] = (uint8_t)v;
+}
+
+static void put16(struct fb *f, unsigned v)
+{
+    put8(f, v >> 8);
+    put8(f, v);
+}
+
+static void put32(struct fb *f, uint32_t v)
+{
+    put16(f, v >> 16);
+    put16(f, v & 0xffff);
+}
+
+static void put_bytes(struct fb *f, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        put8(f, p[i]);
+}
+
+/* What goes into one test frame; fields left 0 take the usual value. */
+struct frame_spec {
+    int tags;           /* 0 none, 1 802.1Q, 2 802.1ad + 802.1Q, 3 0x9100, 4 two 802.1Q */
+    uint16_t ethertype; /* 0: IPv4 */
+    uint8_t version;    /* IP version nibble; 0: 4 (or 6 for ETH_IPV6) */
+    int ihl;            /* IPv4 header words; 0: 5 */
+    int total;          /* -1 right, -2 zero (TSO), -3 right + 8, -4 right - 4,
+                           -5 header + 10, else this value */
+    uint16_t frag;
+    uint8_t proto;          /* 0: TCP */
+    int doff;               /* TCP data offset words; 0: 5 */
+    uint8_t flags;          /* 0: ACK */
+    int payload;            /* payload bytes */
+    int zero;               /* the payload is zero bytes (else 0x16, 0x03, ...) */
+    int pad_to;             /* Ethernet padding up to this frame length */
+    int pad_byte;           /* the padding's byte value */
+    const struct fb *inner; /* UDP payload (a tunnelled frame) if set */
+    uint16_t udp_port;      /* UDP destination port; 0: 53 */
+};
+
+static void put_payload(struct fb *f, const struct frame_spec *sp)
+{
+    if (sp->inner) {
+        put_bytes(f, sp->inner->b, sp->inner->n);
+        return;
+    }
+    for (int i = 0; i < sp->payload; i++)
+        put8(f, sp->zero ? 0 : (unsigned)(0x16 + i));
+}
+
+static void put_transport(struct fb *f, const struct frame_spec *sp, uint8_t proto)
+{
+    size_t plen = sp->inner ? sp->inner->n : (size_t)sp->payload;
+    if (proto == TRANSPORT_UDP) {
+        put16(f, 40000);
+        put16(f, sp->udp_port ? sp->udp_port : 53);
+        put16(f, (unsigned)(8 + plen));
+        put16(f, 0);
+    } else {
+        int doff = sp->doff ? sp->doff : 5;
+        put16(f, 443);
+        put16(f, 51234);
+        put32(f, 0x11223344);
+        put32(f, 0x55667788);
+        put8(f, (unsigned)doff << 4);
+        put8(f, sp->flags ? sp->flags : TCPF_ACK);
+        put16(f, 0xffff); /* window */
+        put32(f, 0);      /* checksum, urgent pointer */
+        for (int i = 20; i < doff * 4; i++)
+            put8(f, 0x01); /* NOP options */
+    }
+    put_payload(f, sp);
+}
+
+static void build_frame(const struct frame_spec *sp, struct fb *f)
+{
+    uint16_t type = sp->ethertype ? sp->ethertype : 0x0800;
+    uint8_t proto = sp->proto ? sp->proto : TRANSPORT_TCP;
+    f->n = 0;
+    for (int i = 0; i < 12; i++)
+        put8(f, 0x10 + i); /* MAC addresses */
+    static const uint16_t tag_types[][2] = {
+        {0}, {0x8100}, {0x88a8, 0x8100}, {0x9100}, {0x8100, 0x8100}};
+    for (int i = 0; i < 2 && tag_types[sp->tags][i]; i++) {
+        put16(f, tag_types[sp->tags][i]);
+        put16(f, 0xe000 | (unsigned)(100 + i)); /* PCP 7, VLAN 100, 101 */
+    }
+    put16(f, type);
+    size_t l3 = f->n;
+    if (type == 0x86dd) {
+        put32(f, (unsigned)(sp->version ? sp->version : 6) << 28);
+        size_t plen_at = f->n;
+        put16(f, 0);
+        put8(f, proto);
+        put8(f, 64);
+        for (int i = 0; i < 32; i++)
+            put8(f, i == 15 ? 1 : i == 31 ? 2 : 0);
+        put_transport(f, sp, proto);
+        size_t plen = f->n - l3 - 40;
+        if (sp->total != -2) {
+            f->b[plen_at] = (uint8_t)(plen >> 8);
+            f->b[plen_at + 1] = (uint8_t)plen;
+        }
+    } else {
+        int ihl = sp->ihl ? sp->ihl : 5;
+        put8(f, (unsigned)(sp->version ? sp->version : 4) << 4 | (unsigned)ihl);
+        put8(f, 0);
+        size_t total_at = f->n;
+        put16(f, 0);
+        put16(f, 0x1234); /* id */
+        put16(f, sp->frag);
+        put8(f, 64);
+        put8(f, proto);
+        put16(f, 0); /* checksum */
+        put32(f, 0xc0a80001);
+        put32(f, 0x0a000002);
+        for (int i = 20; i < ihl * 4; i++)
+            put8(f, 0x01); /* NOP options */
+        put_transport(f, sp, proto);
+        int right = (int)(f->n - l3);
+        int total = sp->total == -1   ? right
+                    : sp->total == -2 ? 0
+                    : sp->total == -3 ? right + 8
+                    : sp->total == -4 ? right - 4
+                    : sp->total == -5 ? ihl * 4 + 10
+                                      : sp->total;
+        f->b[total_at] = (uint8_t)(total >> 8);
+        f->b[total_at + 1] = (uint8_t)total;
+    }
+    while ((int)f->n < sp->pad_to)
+        put8(f, (unsigned)sp->pad_byte);
+}
+
+static void assert_views_equal(const struct packet_view *a, const struct packet_view *b,
+                               const char *what)
+{
+#define SAME(field)                                                                                \
+    if (a->field != b->field)                                                                      \
+    fail_msg("%s: " #field " differs (fast %llu, general %llu)", what,                             \
+             (unsigned long long)(uintptr_t)a->field, (unsigned long long)(uintptr_t)b->field)
+    SAME(src.family);
+    SAME(src.port);
+    SAME(dst.family);
+    SAME(dst.port);
+    SAME(transport);
+    SAME(tcp_flags);
+    SAME(has_vlan);
+    SAME(vlan);
+    SAME(seq);
+    SAME(ack);
+    SAME(l3);
+    SAME(l3_len);
+    SAME(payload);
+    SAME(payload_len);
+    SAME(payload_wire);
+    SAME(wire_len);
+#undef SAME
+    if (memcmp(a->src.addr, b->src.addr, 16) || memcmp(a->dst.addr, b->dst.addr, 16))
+        fail_msg("%s: addresses differ", what);
+}
+
+static unsigned long frames_compared, fast_ok;
+
+/* decode_packet and decode_packet_general on every prefix of a frame, with
+ * the full length and the prefix as wire length: same result, same view
+ * (from the same initial garbage), same padding count. */
+static void compare_paths(const struct fb *f, const char *name)
+{
+    for (size_t k = 0; k <= f->n; k++) {
+        uint8_t *copy = malloc(k ? k : 1); /* exactly sized: over-reads show */
+        assert_non_null(copy);
+        memcpy(copy, f->b, k);
+        for (int w = 0; w < 2; w++) {
+            uint32_t wire = w ? (uint32_t)k : (uint32_t)f->n;
+            struct packet_view fast, general;
+            memset(&fast, 0xa5, sizeof(fast));
+            memset(&general, 0xa5, sizeof(general));
+            uint64_t c0 = decode_padding_payloads;
+            enum decode_result rf = decode_packet(LT_EN10MB, copy, (uint32_t)k, wire, &fast);
+            uint64_t c1 = decode_padding_payloads;
+            enum decode_result rg =
+                decode_packet_general(LT_EN10MB, copy, (uint32_t)k, wire, &general);
+            uint64_t c2 = decode_padding_payloads;
+            char what[128];
+            snprintf(what, sizeof(what), "%s, %zu of %zu bytes, wire %u", name, k, f->n, wire);
+            if (rf != rg)
+                fail_msg("%s: fast %s, general %s", what, decode_result_name(rf),
+                         decode_result_name(rg));
+            if (c1 - c0 != c2 - c1)
+                fail_msg("%s: padding counted %llu vs %llu", what, (unsigned long long)(c1 - c0),
+                         (unsigned long long)(c2 - c1));
+            assert_views_equal(&fast, &general, what);
+            frames_compared++;
+            fast_ok += rf == DECODE_OK;
+        }
+        free(copy);
+    }
+}
+
+static void compare_spec(const struct frame_spec *sp, const char *name)
+{
+    struct fb f;
+    build_frame(sp, &f);
+    compare_paths(&f, name);
+}
+
+static void test_fast_path_matches_general(void **state)
+{
+    (void)state;
+    char name[160];
+    uint64_t pads_before = decode_padding_payloads;
+
+    /* Ethernet/VLAN/IPv4/TCP: headers, lengths and fragments. */
+    static const int totals[] = {-1, -2, -3, -4, -5, 19};
+    static const uint16_t frags[] = {0, 0x4000, 0x2000, 0x0001, 0x4001, 0x8000};
+    static const int ihls[] = {5, 6, 4, 0x0f};
+    static const int doffs[] = {5, 8, 4, 15};
+    for (int tags = 0; tags < 5; tags++)
+        for (size_t i = 0; i < sizeof(ihls) / sizeof(ihls[0]); i++)
+            for (size_t t = 0; t < sizeof(totals) / sizeof(totals[0]); t++)
+                for (size_t fr = 0; fr < sizeof(frags) / sizeof(frags[0]); fr++)
+                    for (size_t d = 0; d < sizeof(doffs) / sizeof(doffs[0]); d++)
+                        for (int pl = 0; pl <= 40; pl += 40) {
+                            struct frame_spec sp = {.tags = tags,
+                                                    .ihl = ihls[i],
+                                                    .total = totals[t],
+                                                    .frag = frags[fr],
+                                                    .doff = doffs[d],
+                                                    .payload = pl};
+                            snprintf(name, sizeof(name),
+                                     "tags %d ihl %d total %d frag %#x doff %d payload %d", tags,
+                                     ihls[i], totals[t], frags[fr], doffs[d], pl);
+                            compare_spec(&sp, name);
+                        }
+
+    /* Not IPv4 or not TCP behind an IPv4 ethertype; other ethertypes. */
+    static const uint8_t protos[] = {1, 4, 17, 41, 47, 50};
+    for (int tags = 0; tags < 2; tags++) {
+        for (size_t p = 0; p < sizeof(protos); p++) {
+            struct frame_spec sp = {.tags = tags, .total = -1, .proto = protos[p], .payload = 30};
+            snprintf(name, sizeof(name), "tags %d proto %u", tags, protos[p]);
+            compare_spec(&sp, name);
+        }
+        static const uint8_t versions[] = {0, 1, 6, 15};
+        for (size_t v = 0; v < sizeof(versions); v++) {
+            struct frame_spec sp = {.tags = tags, .total = -1, .version = versions[v]};
+            snprintf(name, sizeof(name), "tags %d version %u", tags, versions[v]);
+            compare_spec(&sp, name);
+        }
+        static const uint16_t types[] = {0x0806, 0x88cc, 0x0040, 0x8864, 0x8847};
+        for (size_t e = 0; e < sizeof(types) / sizeof(types[0]); e++) {
+            struct frame_spec sp = {.tags = tags, .ethertype = types[e], .total = -1};
+            snprintf(name, sizeof(name), "tags %d ethertype %#x", tags, types[e]);
+            compare_spec(&sp, name);
+        }
+    }
+
+    /* Minimum-size frames: the zero-padding rule (flags, payload 0 to 7
+     * bytes, zero or not, the IP length counting the padding or not). */
+    static const uint8_t flag_sets[] = {TCPF_ACK, TCPF_PSH | TCPF_ACK, TCPF_FIN | TCPF_ACK,
+                                        TCPF_RST, TCPF_SYN};
+    for (int tags = 0; tags < 2; tags++)
+        for (size_t fl = 0; fl < sizeof(flag_sets); fl++)
+            for (int pl = 0; pl <= 7; pl++)
+                for (int zero = 0; zero < 2; zero++)
+                    for (int tot = 0; tot < 3; tot++) {
+                        struct frame_spec sp = {.tags = tags,
+                                                .flags = flag_sets[fl],
+                                                .payload = pl,
+                                                .zero = zero,
+                                                .total = tot == 2 ? -2 : -1,
+                                                .pad_to = 60,
+                                                .pad_byte = tot == 1 ? 0xff : 0};
+                        snprintf(name, sizeof(name), "tags %d flags %#x payload %d%s total %d",
+                                 tags, flag_sets[fl], pl, zero ? " zero" : "", tot);
+                        compare_spec(&sp, name);
+                    }
+
+    /* UDP, plain and tunnelling Ethernet/IPv4/TCP (VXLAN) or IPv4/TCP
+     * (GTP-U); IPv6. */
+    struct fb inner, tunnel;
+    struct frame_spec in = {.total = -1, .payload = 20};
+    build_frame(&in, &inner);
+    static const uint8_t vxlan[8] = {0x08, 0, 0, 0, 0, 0, 0x01, 0};
+    tunnel.n = 0;
+    put_bytes(&tunnel, vxlan, sizeof(vxlan));
+    put_bytes(&tunnel, inner.b, inner.n);
+    for (int tags = 0; tags < 2; tags++) {
+        struct frame_spec udp = {.tags = tags, .total = -1, .proto = TRANSPORT_UDP, .payload = 30};
+        snprintf(name, sizeof(name), "tags %d UDP", tags);
+        compare_spec(&udp, name);
+        struct frame_spec vx = {
+            .tags = tags, .total = -1, .proto = TRANSPORT_UDP, .inner = &tunnel, .udp_port = 4789};
+        snprintf(name, sizeof(name), "tags %d VXLAN", tags);
+        compare_spec(&vx, name);
+        struct fb gtp = {.n = 0};
+        put8(&gtp, 0x30); /* version 1, PT 1, no options */
+        put8(&gtp, 0xff); /* G-PDU */
+        put16(&gtp, (unsigned)(inner.n - 14));
+        put32(&gtp, 1); /* TEID */
+        put_bytes(&gtp, inner.b + 14, inner.n - 14);
+        struct frame_spec gt = {
+            .tags = tags, .total = -1, .proto = TRANSPORT_UDP, .inner = &gtp, .udp_port = 2152};
+        snprintf(name, sizeof(name), "tags %d GTP-U", tags);
+        compare_spec(&gt, name);
+        for (int p = 0; p < 2; p++)
+            for (int tot = -2; tot <= -1; tot++) {
+                struct frame_spec v6 = {.tags = tags,
+                                        .ethertype = 0x86dd,
+                                        .total = tot,
+                                        .proto = p ? TRANSPORT_UDP : TRANSPORT_TCP,
+                                        .payload = 30};
+                snprintf(name, sizeof(name), "tags %d IPv6 %s total %d", tags, p ? "UDP" : "TCP",
+                         tot);
+                compare_spec(&v6, name);
+            }
+    }
+
+    /* Random changes to the headers of good frames (a fixed seed). */
+    uint32_t x = 0x9e3779b9;
+    for (int n = 0; n < 3000; n++) {
+        struct frame_spec sp = {.tags = n % 3 == 2 ? 1 : 0,
+                                .total = -1,
+                                .payload = n % 4 * 3,
+                                .doff = n % 5 == 0 ? 8 : 5,
+                                .pad_to = n % 2 ? 60 : 0};
+        struct fb f;
+        build_frame(&sp, &f);
+        for (int m = 0; m < 1 + n % 3; m++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            size_t at = 12 + x % (f.n - 12 < 50 ? f.n - 12 : 50);
+            f.b[at] = (uint8_t)(x >> 8);
+        }
+        snprintf(name, sizeof(name), "random frame %d", n);
+        compare_paths(&f, name);
+    }
+
+    /* The cases meant for the fast path were there, and some were padding. */
+    assert_true(fast_ok > 10000);
+    assert_true(decode_padding_payloads > pads_before);
+    print_message("fast/general: %lu decodes compared, %lu OK\n", frames_compared, fast_ok);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ethernet_ipv4), cmocka_unit_test(test_ethernet_ipv6),
         cmocka_unit_test(test_linux_sll),     cmocka_unit_test(test_raw_ip),
         cmocka_unit_test(test_vlan_tags),     cmocka_unit_test(test_padding_is_not_payload),
-        cmocka_unit_test(test_other_results),
+        cmocka_unit_test(test_other_results), cmocka_unit_test(test_fast_path_matches_general),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

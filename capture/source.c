@@ -309,11 +309,14 @@ static void *reader_main(void *arg)
                                  h->len, b->data_used};
         uint8_t *slot = slot_at(r, b, b->nslots), *copy = b->data + b->data_used;
         memcpy(slot, &bf, sizeof(bf));
-        memcpy(copy, data, h->caplen);
-        if (r->prep.fn) { /* on the copy: its pointers stay good in the batch */
-            struct frame fr = {bf.ts_us, bf.caplen, bf.len, copy, NULL};
+        /* Prepared from libpcap's buffer, which is in this core's cache:
+         * the copy's lines are only being fetched for writing, and reading
+         * them back would wait for that. */
+        if (r->prep.fn) {
+            struct frame fr = {bf.ts_us, bf.caplen, bf.len, data, NULL};
             r->prep.fn(r->prep.ctx, r->lt, &fr, slot + sizeof(bf));
         }
+        memcpy(copy, data, h->caplen);
         b->nslots++;
         b->data_used += need;
     }

@@ -27,7 +27,9 @@ enum source_status {
 /* Work on a frame that depends on the frame alone (decoding it, say): when
  * the capture is read in a thread of its own, that thread does it, ahead
  * of fn, writing size bytes at out that fn finds at fr->prep. It must read
- * nothing fn changes. */
+ * nothing fn changes. It sees the frame's bytes where libpcap read them,
+ * not where fn will: what it writes must not point into them (offsets
+ * from fr->data do). */
 struct frame_prepare {
     void (*fn)(void *ctx, int linktype, const struct frame *fr, void *out);
     void *ctx;

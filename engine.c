@@ -493,7 +493,6 @@ void engine_frame(void *ctx, int linktype, const struct frame *fr)
             return;
     }
     f->pkts[dir]++;
-    f->bytes[dir] += fr->len;
     if (ff->transport == TRANSPORT_UDP) {
         udp_packet(e, f, dir, ff, fr);
         return;

@@ -283,7 +283,7 @@ struct flow *flow_table_lookup_hashed(struct flow_table *t, const struct flow_ke
     }
     f->key = *key;
     f->hash = h;
-    f->first_us = f->last_us = now_us;
+    f->last_us = now_us;
     f->syn_dir = 0xff;
     f->list = key->transport == TRANSPORT_UDP ? FLOW_LIST_UDP : FLOW_LIST_TCP;
     pp = bucket_of(t, h, &which); /* the eviction may have finished a rehash */

@@ -37,7 +37,8 @@ struct flow_key {
     uint8_t transport;
 };
 
-/* What every packet of a flow touches comes first (two cache lines). */
+/* 120 bytes, two cache lines (pool objects are line-aligned): what every
+ * packet of a flow touches is in the first, the rest in the second. */
 struct flow {
     struct flow_key key;
     uint32_t hash;    /* flow_table_hash: enough to skip most compares */
@@ -47,15 +48,13 @@ struct flow {
     uint8_t syn_dir;    /* direction that sent the SYN, 0xff unknown */
     struct flow *hnext; /* bucket chain */
     int64_t last_us;
-    uint32_t pkts[2];
-    uint64_t bytes[2];          /* per direction */
+    uint32_t pkts[2];           /* per direction */
     void *user;                 /* the dissector's per-flow state */
     uint8_t done;               /* inspection finished: only counted now */
     uint8_t list;               /* which list it is on (FLOW_LIST_*) */
     struct flow *older, *newer; /* its list, by last packet time */
     int64_t moved_us;           /* last_us when it last moved to the newest end */
-    int64_t first_us;
-    uint32_t syn_seq[2]; /* sequence number of each direction's SYN */
+    uint32_t syn_seq[2];        /* sequence number of each direction's SYN */
 };
 
 enum { FLOW_LIST_TCP = 0, FLOW_LIST_UDP, FLOW_LIST_CLOSED, FLOW_LISTS };

@@ -12,13 +12,15 @@
 #endif
 #endif
 
-enum { CHUNK_BYTES = 64 * 1024, CHUNK_HEADER = 16 };
+/* Objects of a cache line or more start on a line of their own, so one
+ * object's fields are in as few lines as its size allows. */
+enum { CHUNK_BYTES = 64 * 1024, LINE = 64, CHUNK_HEADER = LINE };
 
 void pool_init(struct pool *p, size_t size)
 {
     memset(p, 0, sizeof(*p));
-    size_t s = size < sizeof(void *) ? sizeof(void *) : size;
-    p->size = (s + 15) & ~(size_t)15;
+    size_t s = size < sizeof(void *) ? sizeof(void *) : size, align = s >= LINE ? LINE : 16;
+    p->size = (s + align - 1) & ~(align - 1);
 }
 
 void *pool_get(struct pool *p)
@@ -32,7 +34,8 @@ void *pool_get(struct pool *p)
     } else {
         if (p->fresh_left == 0) {
             size_t n = (CHUNK_BYTES - CHUNK_HEADER) / p->size;
-            char *c = malloc(CHUNK_HEADER + (n ? n : 1) * p->size);
+            size_t bytes = CHUNK_HEADER + (n ? n : 1) * p->size;
+            char *c = aligned_alloc(LINE, (bytes + LINE - 1) & ~(size_t)(LINE - 1));
             if (!c)
                 return NULL;
             memcpy(c, &p->chunks, sizeof(void *));

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 struct pool {
-    size_t size;       /* object size, rounded up to 16 */
+    size_t size;       /* object size, rounded up to 16 (64 from 64 on) */
     void *free_list;   /* freed objects, each starting with the next one */
     void *chunks;      /* chunks, each starting with the next one */
     char *fresh;       /* not yet handed out in the newest chunk */

@@ -89,6 +89,22 @@ void flow_key_from_packet(const struct packet_view *pv, struct flow_key *key, in
     key->family = pv->src.family;
     key->transport = pv->transport;
     key->vlan = pv->has_vlan ? pv->vlan : 0;
+    if (pv->src.family == ADDR_V4) {
+        /* Four-byte reads of what decode wrote with four-byte stores: a
+         * wider read of them would wait for the stores to retire. */
+        uint32_t a, b;
+        memcpy(&a, pv->src.addr, 4);
+        memcpy(&b, pv->dst.addr, 4);
+        uint32_t ha = __builtin_bswap32(a), hb = __builtin_bswap32(b);
+        int swap = !(ha < hb || (ha == hb && pv->src.port < pv->dst.port));
+        memset(key->addr, 0, sizeof(key->addr));
+        memcpy(key->addr[0], swap ? &b : &a, 4);
+        memcpy(key->addr[1], swap ? &a : &b, 4);
+        key->port[0] = swap ? pv->dst.port : pv->src.port;
+        key->port[1] = swap ? pv->src.port : pv->dst.port;
+        *dir = swap;
+        return;
+    }
     int swap = !endpoint_less(pv->src.addr, pv->src.port, pv->dst.addr, pv->dst.port);
     const struct endpoint *lo = swap ? &pv->dst : &pv->src, *hi = swap ? &pv->src : &pv->dst;
     memcpy(key->addr[0], lo->addr, 16);

@@ -66,8 +66,10 @@ struct frame_facts {
     uint8_t tcp_flags;
     uint32_t hash;
     struct flow_key key;
-    uint32_t seq, ack;
-    uint32_t payload_off, payload_len, payload_wire;
+    /* seq and ack apart: side by side, they were copied with one 8-byte
+     * read of decode's two 4-byte stores, which cannot be forwarded. */
+    uint32_t seq, payload_off, ack;
+    uint32_t payload_len, payload_wire;
     uint32_t l3_off, l3_len;
 };
 

@@ -1,8 +1,10 @@
 /* null_loop.c: the floor for `make bench`. Reads a capture exactly the way
- * tlsmon does (stdio with a 1 MiB buffer, pcap_fopen_offline, pcap_next_ex)
+ * tlsmon does (stdio with a 1 MiB buffer and no per-call lock,
+ * pcap_fopen_offline, pcap_next_ex)
  * and touches nothing but a checksum of the lengths. */
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 
 int main(int argc, char **argv)
@@ -20,6 +22,7 @@ int main(int argc, char **argv)
     char *buf = malloc(1 << 20);
     if (buf)
         setvbuf(f, buf, _IOFBF, 1 << 20);
+    __fsetlocking(f, FSETLOCKING_BYCALLER); /* as tlsmon's reader does */
     pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, err);
     if (!p) {
         fprintf(stderr, "%s: %s\n", argv[1], err);

@@ -329,8 +329,10 @@ static void client_json(struct json *j, const struct tls_handshake *hs)
                kept = client_json_bytes - (e->text ? e->head_len + e->tail_len : 0);
         char *text = NULL;
         if (!head.failed && !tail.failed && kept + n <= CLIENT_JSON_BYTES && (text = malloc(n))) {
-            memcpy(text, head.p, head.len);
-            memcpy(text + head.len, tail.p, tail.len);
+            if (head.len) /* a part with nothing in it has no buffer */
+                memcpy(text, head.p, head.len);
+            if (tail.len)
+                memcpy(text + head.len, tail.p, tail.len);
             free(e->text);
             *e = (struct client_json_entry){k, text, head.len, tail.len};
             client_json_bytes = kept + n;

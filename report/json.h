@@ -37,7 +37,7 @@ static inline int json_reserve(struct json *j, size_t more)
 
 static inline void json_raw(struct json *j, const char *s, size_t n) /* append as is */
 {
-    if (!json_reserve(j, n))
+    if (n == 0 || !json_reserve(j, n)) /* s may be NULL when n is 0 */
         return;
     memcpy(j->p + j->len, s, n);
     j->len += n;

@@ -291,9 +291,9 @@ static struct flow_state *flow_state_new(const struct flow *f, struct engine *e)
 
 /* The packet view the dissectors read, from the prepared facts (the
  * endpoints are in the flow's key): made only for a flow being inspected. */
-static void facts_view(const struct frame_facts *ff, const struct frame *fr, struct packet_view *pv)
+static struct packet_view facts_view(const struct frame_facts *ff, const struct frame *fr)
 {
-    *pv = (struct packet_view){
+    return (struct packet_view){
         .ts_us = fr->ts_us,
         .transport = ff->transport,
         .tcp_flags = ff->tcp_flags,
@@ -324,9 +324,7 @@ static void tcp_packet(struct engine *e, struct flow *f, int dir, const struct f
                 tcp_reasm_set_isn(&fs->reasm, d, f->syn_seq[d]);
         fs->session.initiator = f->syn_dir;
     }
-    struct packet_view view;
-    const struct packet_view *pv = &view;
-    facts_view(ff, fr, &view);
+    const struct packet_view view = facts_view(ff, fr), *pv = &view;
     struct deliver_ctx dc = {fs, pv->ts_us};
     tcp_reasm_segment(&fs->reasm, dir, pv, &reasm_ops, &dc);
     if (!fs->cls.done) {
@@ -358,9 +356,7 @@ static void udp_packet(struct engine *e, struct flow *f, int dir, const struct f
 {
     if (f->done || ff->payload_len == 0)
         return;
-    struct packet_view view;
-    const struct packet_view *pv = &view;
-    facts_view(ff, fr, &view);
+    const struct packet_view view = facts_view(ff, fr), *pv = &view;
     struct span payload = span_make(pv->payload, pv->payload_len);
     struct flow_state *fs = f->user;
     if (!fs) {
@@ -583,7 +579,7 @@ void engine_counters(const struct engine *e, struct run_counters *c)
     *c = e->c;
     if (e->flows)
         flow_table_get_stats(e->flows, &fst);
-    /* The span of capture times (the latest is the engine's clock). */
+    /* The span of the packets' capture times. */
     c->first_ts = e->first_us == INT64_MAX ? 0 : (double)e->first_us / 1e6;
     c->last_ts = (double)e->last_us / 1e6;
     if (e->log) { /* still running: the log's figures so far */

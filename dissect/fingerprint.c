@@ -312,7 +312,6 @@ static void put_list(uint8_t *buf, size_t *len, size_t cap, const uint16_t *v, u
     }
 }
 
-/* Everything JA3 and JA4 read, hashed. */
 static void key_cache(void)
 {
     if (!cache_keyed) {
@@ -322,6 +321,7 @@ static void key_cache(void)
     }
 }
 
+/* Everything JA3 and JA4 read, hashed. */
 uint64_t fingerprint_hello_key(const struct tls_client_hello *ch, enum ja4_transport transport)
 {
     key_cache();
@@ -358,7 +358,6 @@ void fingerprint_client(const struct tls_client_hello *ch, enum ja4_transport tr
                         char ja3[JA3_HEX_LEN + 1], int *has_ja3, char ja4[JA4_MAX_LEN + 1],
                         int *has_ja4)
 {
-    key_cache();
     uint64_t k = fingerprint_hello_key(ch, transport);
     struct cache_entry *e = &cache[k % FINGERPRINT_CACHE];
     if (e->key != k) {

@@ -52,6 +52,20 @@ static inline void json_put_char(struct json *j, char c)
     j->p[j->len] = 0;
 }
 
+/* "s" as is (no escaping), then the character after (0: none). */
+static inline void json_put_quoted(struct json *j, const char *s, size_t n, char after)
+{
+    if (!json_reserve(j, n + 3))
+        return;
+    j->p[j->len++] = '"';
+    memcpy(j->p + j->len, s, n);
+    j->len += n;
+    j->p[j->len++] = '"';
+    if (after)
+        j->p[j->len++] = after;
+    j->p[j->len] = 0;
+}
+
 /* The comma before a member and its key; key is NULL inside arrays. Keys
  * are the program's own constants: no escaping needed. */
 static inline void json_put_key(struct json *j, const char *key)
@@ -59,17 +73,8 @@ static inline void json_put_key(struct json *j, const char *key)
     if (j->need_comma[j->depth])
         json_put_char(j, ',');
     j->need_comma[j->depth] = 1;
-    if (key) {
-        size_t k = strlen(key);
-        if (!json_reserve(j, k + 3))
-            return;
-        j->p[j->len++] = '"';
-        memcpy(j->p + j->len, key, k);
-        j->len += k;
-        j->p[j->len++] = '"';
-        j->p[j->len++] = ':';
-        j->p[j->len] = 0;
-    }
+    if (key)
+        json_put_quoted(j, key, strlen(key), ':');
 }
 
 static inline void json_open_container(struct json *j, const char *key, char c)
@@ -111,13 +116,7 @@ static inline void json_close_array(struct json *j)
 static inline void json_string_trusted_n(struct json *j, const char *key, const char *s, size_t n)
 {
     json_put_key(j, key);
-    if (!json_reserve(j, n + 2))
-        return;
-    j->p[j->len++] = '"';
-    memcpy(j->p + j->len, s, n);
-    j->len += n;
-    j->p[j->len++] = '"';
-    j->p[j->len] = 0;
+    json_put_quoted(j, s, n, 0);
 }
 static inline void json_string_trusted(struct json *j, const char *key, const char *s)
 {

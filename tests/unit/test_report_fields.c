@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 
+#include "dissect/tls.h"
 #include "report/cipher_names.h"
 #include "report/handshake_log.h"
 #include "report/json.h"
@@ -75,16 +76,20 @@ static void test_cipher_list_cache_exact(void **state)
                              "\"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384\"]");
     ciphers_member(a, 2, got, sizeof(got)); /* a prefix is another list */
     assert_string_equal(got, "\"supported_ciphers\":[\"TLS_AES_128_GCM_SHA256\"]");
-    /* Many lists (more than the cache holds), each seen twice, far apart:
-     * always the list's own names, found or rendered again. */
+    /* Many lists (more than the client cache's 1024 slots), each seen
+     * twice, far apart: always the list's own names, found or rendered
+     * again. */
     for (int round = 0; round < 2; round++) {
-        for (uint16_t k = 0; k < 300; k++) {
+        for (uint16_t k = 0; k < 3000; k++) {
             uint16_t v[2] = {0x1301, (uint16_t)(0xC000 + k)};
             ciphers_member(v, 2, got, sizeof(got));
             char hex[8];
-            snprintf(want, sizeof(want),
-                     "\"supported_ciphers\":[\"TLS_AES_128_GCM_SHA256\",\"%s\"]",
-                     cipher_display_name(v[1], hex));
+            if (tls_is_grease(v[1])) /* 0xCACA: left out of the log */
+                snprintf(want, sizeof(want), "\"supported_ciphers\":[\"TLS_AES_128_GCM_SHA256\"]");
+            else
+                snprintf(want, sizeof(want),
+                         "\"supported_ciphers\":[\"TLS_AES_128_GCM_SHA256\",\"%s\"]",
+                         cipher_display_name(v[1], hex));
             assert_string_equal(got, want);
         }
     }

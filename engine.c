@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "capture/decode.h"
+#include "capture/facts.h"
 #include "capture/flow_table.h"
 #include "capture/pool.h"
 #include "capture/tcp_reasm.h"
@@ -53,24 +54,6 @@ struct engine {
     struct pool flow_states; /* where struct flow_state comes from */
     struct prefetch_step ahead[PREFETCH_NEAR];
     unsigned ahead_next;
-};
-
-/* What engine_prepare makes of a frame: everything that depends on the
- * frame alone, so the capture's reading thread can do it ahead. Compact
- * (the addresses only in the key, offsets for pointers): each byte crosses
- * from the reading thread's core to this one. */
-struct frame_facts {
-    uint8_t result; /* enum decode_result */
-    uint8_t dir;
-    uint8_t transport;
-    uint8_t tcp_flags;
-    uint32_t hash;
-    struct flow_key key;
-    /* seq and ack apart: side by side, they were copied with one 8-byte
-     * read of decode's two 4-byte stores, which cannot be forwarded. */
-    uint32_t seq, payload_off, ack;
-    uint32_t payload_len, payload_wire;
-    uint32_t l3_off, l3_len;
 };
 
 /* UDP flows and closed TCP connections are kept this long at most. */
@@ -390,24 +373,7 @@ static void udp_packet(struct engine *e, struct flow *f, int dir, const struct f
 static void engine_prepare(void *ctx, int linktype, const struct frame *fr, void *out)
 {
     const struct engine *e = ctx;
-    struct frame_facts *ff = out;
-    struct packet_view pv;
-    ff->result = (uint8_t)decode_packet(linktype, fr->data, fr->caplen, fr->len, &pv);
-    if (ff->result != DECODE_OK)
-        return;
-    int dir;
-    flow_key_from_packet(&pv, &ff->key, &dir);
-    ff->dir = (uint8_t)dir;
-    ff->hash = flow_table_hash(e->flows, &ff->key);
-    ff->transport = pv.transport;
-    ff->tcp_flags = pv.tcp_flags;
-    ff->seq = pv.seq;
-    ff->ack = pv.ack;
-    ff->payload_off = pv.payload ? (uint32_t)(pv.payload - fr->data) : 0;
-    ff->payload_len = pv.payload_len;
-    ff->payload_wire = pv.payload_wire;
-    ff->l3_off = (uint32_t)(pv.l3 - fr->data);
-    ff->l3_len = pv.l3_len;
+    frame_facts_make(e->flows, linktype, fr->data, fr->caplen, fr->len, out);
 }
 
 /* The flow of a frame a few ahead, fetched while earlier frames are handled

@@ -5,6 +5,8 @@
 #include <arpa/inet.h>
 
 #include "capture/decode.h"
+#include "capture/facts.h"
+#include "capture/flow_table.h"
 
 /* pcaps/tls1_2.pcap frame 4 (whole frame, caplen == len), 294 bytes. */
 #define FX_FRAME_ETH_V4                                                                            \
@@ -453,7 +455,23 @@ static void assert_views_equal(const struct packet_view *a, const struct packet_
         fail_msg("%s: addresses differ", what);
 }
 
-static unsigned long frames_compared, fast_ok;
+static unsigned long frames_compared, fast_ok, facts_ok;
+static struct flow_table *facts_table; /* only its hash key is read */
+
+/* frame_facts_make's direct path against the general one on the same
+ * bytes: same facts, byte for byte, from the same initial garbage. */
+static void compare_facts(const uint8_t *data, uint32_t caplen, uint32_t wire, const char *what)
+{
+    struct frame_facts direct, general;
+    memset(&direct, 0x5a, sizeof(direct));
+    memset(&general, 0x5a, sizeof(general));
+    frame_facts_make(facts_table, LT_EN10MB, data, caplen, wire, &direct);
+    frame_facts_make_general(facts_table, LT_EN10MB, data, caplen, wire, &general);
+    if (memcmp(&direct, &general, sizeof(direct)) != 0)
+        fail_msg("%s: the direct path's facts differ from the general path's (result %d vs %d)",
+                 what, direct.result, general.result);
+    facts_ok += direct.result == DECODE_OK;
+}
 
 /* decode_packet and decode_packet_general on every prefix of a frame, with
  * the full length and the prefix as wire length: same result, same view
@@ -484,6 +502,7 @@ static void compare_paths(const struct fb *f, const char *name)
                 fail_msg("%s: padding counted %llu vs %llu", what, (unsigned long long)(c1 - c0),
                          (unsigned long long)(c2 - c1));
             assert_views_equal(&fast, &general, what);
+            compare_facts(copy, (uint32_t)k, wire, what);
             frames_compared++;
             fast_ok += rf == DECODE_OK;
         }
@@ -503,6 +522,8 @@ static void test_fast_path_matches_general(void **state)
     (void)state;
     char name[160];
     uint64_t pads_before = decode_padding_payloads;
+    facts_table = flow_table_new(16, NULL, NULL);
+    assert_non_null(facts_table);
 
     /* Ethernet/VLAN/IPv4/TCP: headers, lengths and fragments. */
     static const int totals[] = {-1, -2, -3, -4, -5, 19};
@@ -633,8 +654,11 @@ static void test_fast_path_matches_general(void **state)
 
     /* The cases meant for the fast path were there, and some were padding. */
     assert_true(fast_ok > 10000);
+    assert_true(facts_ok > 10000);
     assert_true(decode_padding_payloads > pads_before);
-    print_message("fast/general: %lu decodes compared, %lu OK\n", frames_compared, fast_ok);
+    flow_table_free(facts_table);
+    print_message("fast/general: %lu decodes compared, %lu OK, %lu with facts\n", frames_compared,
+                  fast_ok, facts_ok);
 }
 
 int main(void)

@@ -104,6 +104,7 @@ void format_timestamp(int64_t ts_us, char *out, size_t len)
      * formatted once per second, the microseconds appended by hand. */
     static int64_t cached_sec = INT64_MIN;
     static char cached[64];
+    static size_t cached_len;
     int64_t sec64 = ts_us / 1000000;
     long usec = (long)(ts_us % 1000000);
     if (usec < 0) {
@@ -126,11 +127,17 @@ void format_timestamp(int64_t ts_us, char *out, size_t len)
         snprintf(cached, sizeof(cached), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
         cached_sec = sec64;
+        cached_len = strlen(cached);
     }
     char frac[9] = ".000000Z";
     for (int i = 6; i >= 1; i--, usec /= 10)
         frac[i] = (char)('0' + usec % 10);
-    snprintf(out, len, "%s%s", cached, frac);
+    if (len < cached_len + sizeof(frac)) {
+        snprintf(out, len, "%s%s", cached, frac);
+        return;
+    }
+    memcpy(out, cached, cached_len); /* snprintf("%s%s") cost more than the rest */
+    memcpy(out + cached_len, frac, sizeof(frac));
 }
 
 const char *cipher_display_name(uint16_t v, char buf[8])

@@ -451,6 +451,21 @@ static void test_format_timestamp(void **state)
     assert_string_equal(ts, "1969-12-31T23:59:59.999999Z");
     format_timestamp(1700000000123456, ts, sizeof(ts));
     assert_string_equal(ts, "2023-11-14T22:13:20.123456Z");
+    /* The same second again (its date cached), then the next. */
+    format_timestamp(1700000000000007, ts, sizeof(ts));
+    assert_string_equal(ts, "2023-11-14T22:13:20.000007Z");
+    format_timestamp(1700000001999999, ts, sizeof(ts));
+    assert_string_equal(ts, "2023-11-14T22:13:21.999999Z");
+    /* A buffer too short is cut and terminated, never overrun. */
+    char small[12];
+    memset(small, 'x', sizeof(small));
+    format_timestamp(1700000001999999, small, sizeof(small));
+    assert_string_equal(small, "2023-11-14T");
+    /* Years outside 0000-9999 clamp to the ends (RFC 3339). */
+    format_timestamp(INT64_MAX, ts, sizeof(ts));
+    assert_string_equal(ts, "9999-12-31T23:59:59.999999Z");
+    format_timestamp(INT64_MIN, ts, sizeof(ts));
+    assert_string_equal(ts, "0000-01-01T00:00:00.000000Z");
 }
 
 int main(void)

@@ -197,6 +197,16 @@ void tls_stream_feed(struct tls_stream *ts, int dir, struct span data,
         }
         if (ts->state != TLS_STREAM_START && ts->state != TLS_STREAM_RECORDS)
             return;
+        if (ts->rec_left == 0 && ts->hdr_have == 0 && ts->state == TLS_STREAM_RECORDS &&
+            data.n >= 5) {
+            /* A whole record header in hand (the usual case past the first
+             * record): taken at once, not byte by byte. */
+            struct span h;
+            span_sub(&data, 5, &h);
+            memcpy(ts->hdr, h.p, 5);
+            begin_record(ts, dir, sink, ctx);
+            continue;
+        }
         if (ts->rec_left == 0 && ts->hdr_have < 5) {
             uint8_t b;
             span_u8(&data, &b);

@@ -149,14 +149,30 @@ const char *cipher_display_name(uint16_t v, char buf[8])
     return buf;
 }
 
+/* {"ip":"...","port":N} composed whole and appended once: two of these
+ * per record cost more through the member-by-member writers than the
+ * rest of the record's head. */
 static void endpoint_json(struct json *j, const char *key, const struct endpoint *e)
 {
-    char ip[64];
-    format_ip(e, ip, sizeof(ip));
-    json_open_object(j, key);
-    json_string_trusted(j, "ip", ip);
-    json_uint(j, "port", e->port);
-    json_close_object(j);
+    char buf[96];
+    static const char ip_key[] = "{\"ip\":\"", port_key[] = "\",\"port\":";
+    size_t n = sizeof(ip_key) - 1;
+    memcpy(buf, ip_key, n);
+    format_ip(e, buf + n, 64);
+    n += strlen(buf + n);
+    memcpy(buf + n, port_key, sizeof(port_key) - 1);
+    n += sizeof(port_key) - 1;
+    char digits[8];
+    size_t k = sizeof(digits);
+    unsigned p = e->port;
+    do
+        digits[--k] = (char)('0' + p % 10);
+    while (p /= 10);
+    memcpy(buf + n, digits + k, sizeof(digits) - k);
+    n += sizeof(digits) - k;
+    buf[n++] = '}';
+    json_put_key(j, key);
+    json_raw(j, buf, n);
 }
 
 static void network_json(struct json *j, uint8_t transport, const char *protocol,
@@ -280,14 +296,14 @@ static void client_tail_json(struct json *j, const struct tls_client_hello *ch,
  * the versions was most of a record's cost. Direct-mapped, at most
  * CLIENT_JSON_BYTES kept in all (hostile hellos each unlike the last only
  * cost their rendering). */
-#define CLIENT_JSON_CACHE 1024
+#define CLIENT_JSON_SETS 512 /* of two entries, the most recently used first */
 #define CLIENT_JSON_BYTES (2u << 20)
 struct client_json_entry {
     uint64_t key; /* 0: empty */
     char *text;   /* head then tail */
     size_t head_len, tail_len;
 };
-static struct client_json_entry client_json_cache[CLIENT_JSON_CACHE];
+static struct client_json_entry client_json_cache[CLIENT_JSON_SETS][2];
 static size_t client_json_bytes;
 
 /* Render one part as it reads inside the client object: after the opening
@@ -306,11 +322,42 @@ static void render_part(struct json *r, const struct tls_client_hello *ch, enum 
 
 void handshake_log_cache_free(void)
 {
-    for (size_t i = 0; i < CLIENT_JSON_CACHE; i++) {
-        free(client_json_cache[i].text);
-        memset(&client_json_cache[i], 0, sizeof(client_json_cache[i]));
-    }
+    for (size_t i = 0; i < CLIENT_JSON_SETS; i++)
+        for (int w = 0; w < 2; w++) {
+            free(client_json_cache[i][w].text);
+            memset(&client_json_cache[i][w], 0, sizeof(client_json_cache[i][w]));
+        }
     client_json_bytes = 0;
+}
+
+/* The entry of key k, moved to the front of its set; NULL when absent. */
+static struct client_json_entry *client_json_find(uint64_t k)
+{
+    struct client_json_entry *set = client_json_cache[k % CLIENT_JSON_SETS];
+    if (set[0].key == k)
+        return &set[0];
+    if (set[1].key != k)
+        return NULL;
+    struct client_json_entry t = set[0];
+    set[0] = set[1];
+    set[1] = t;
+    return &set[0];
+}
+
+/* Keep text (n bytes, head_len of them the head) for key k in front of its
+ * set, dropping the set's least recently used entry; 0 (text not taken)
+ * past the byte bound. */
+static int client_json_keep(uint64_t k, char *text, size_t head_len, size_t n)
+{
+    struct client_json_entry *set = client_json_cache[k % CLIENT_JSON_SETS];
+    size_t kept = client_json_bytes - (set[1].text ? set[1].head_len + set[1].tail_len : 0);
+    if (kept + n > CLIENT_JSON_BYTES)
+        return 0;
+    free(set[1].text);
+    set[1] = set[0];
+    set[0] = (struct client_json_entry){k, text, head_len, n - head_len};
+    client_json_bytes = kept + n;
+    return 1;
 }
 
 static void client_json(struct json *j, const struct tls_handshake *hs)
@@ -320,11 +367,11 @@ static void client_json(struct json *j, const struct tls_handshake *hs)
                            : ch->dtls                      ? JA4_DTLS
                                                            : JA4_TCP;
     uint64_t k = fingerprint_hello_key(ch, t);
-    struct client_json_entry *e = &client_json_cache[k % CLIENT_JSON_CACHE];
+    const struct client_json_entry *e = client_json_find(k);
     struct json head, tail;
     const char *head_text, *tail_text;
     size_t head_len, tail_len;
-    int rendered = e->key != k;
+    int rendered = e == NULL;
     if (rendered) {
         render_part(&head, ch, t, 0);
         render_part(&tail, ch, t, 1);
@@ -332,17 +379,15 @@ static void client_json(struct json *j, const struct tls_handshake *hs)
         head_len = head.len;
         tail_text = tail.p;
         tail_len = tail.len;
-        size_t n = head.len + tail.len,
-               kept = client_json_bytes - (e->text ? e->head_len + e->tail_len : 0);
+        size_t n = head.len + tail.len;
         char *text = NULL;
-        if (!head.failed && !tail.failed && kept + n <= CLIENT_JSON_BYTES && (text = malloc(n))) {
+        if (!head.failed && !tail.failed && (text = malloc(n ? n : 1)) != NULL) {
             if (head.len) /* a part with nothing in it has no buffer */
                 memcpy(text, head.p, head.len);
             if (tail.len)
                 memcpy(text + head.len, tail.p, tail.len);
-            free(e->text);
-            *e = (struct client_json_entry){k, text, head.len, tail.len};
-            client_json_bytes = kept + n;
+            if (!client_json_keep(k, text, head.len, n))
+                free(text);
         }
     } else {
         head_text = e->text;

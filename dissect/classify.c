@@ -11,9 +11,11 @@ struct classify_stats classify_stats;
 
 /* nDPI's host table answers for a name alone, but each look-up runs its
  * automata and clears a whole flow struct; a client population asks for
- * the same few thousand names again and again. Direct-mapped, exact (the
- * name is compared), names up to HOST_CACHE_NAME bytes. */
-#define HOST_CACHE 1024
+ * the same few thousand names again and again. Sets of two (most recently
+ * used first: a few names colliding in one slot made a direct-mapped
+ * cache miss on and off), exact (the name is compared), names up to
+ * HOST_CACHE_NAME bytes. */
+#define HOST_CACHE_SETS 512
 #define HOST_CACHE_NAME 47
 struct host_cache_entry {
     uint8_t len; /* 0: empty */
@@ -26,7 +28,7 @@ struct classifier {
     int nprotos;
     char **lower_names;               /* nDPI protocol names, lowercased */
     struct ndpi_flow_struct *scratch; /* for host-table look-ups */
-    struct host_cache_entry host_cache[HOST_CACHE];
+    struct host_cache_entry host_cache[HOST_CACHE_SETS][2];
 };
 
 /* nDPI protocols that are application protocols in the log's sense. */
@@ -296,14 +298,20 @@ static uint16_t address_application(struct classifier *c, const struct endpoint 
 
 static uint16_t host_match(struct classifier *c, const char *sni, size_t len)
 {
-    struct host_cache_entry *e = NULL;
+    struct host_cache_entry *set = NULL;
     if (len > 0 && len <= HOST_CACHE_NAME) {
         uint32_t h = 2166136261u; /* FNV-1a: a miss costs only the look-up */
         for (size_t i = 0; i < len; i++)
             h = (h ^ (uint8_t)sni[i]) * 16777619u;
-        e = &c->host_cache[h % HOST_CACHE];
-        if (e->len == len && memcmp(e->name, sni, len) == 0)
-            return e->app;
+        set = c->host_cache[h % HOST_CACHE_SETS];
+        if (set[0].len == len && memcmp(set[0].name, sni, len) == 0)
+            return set[0].app;
+        if (set[1].len == len && memcmp(set[1].name, sni, len) == 0) {
+            struct host_cache_entry t = set[0];
+            set[0] = set[1];
+            set[1] = t;
+            return set[0].app;
+        }
     }
     char name[TLS_MAX_SNI + 1];
     ndpi_protocol_match_result m;
@@ -313,10 +321,11 @@ static uint16_t host_match(struct classifier *c, const char *sni, size_t len)
         ndpi_match_host_subprotocol(c->ndpi, c->scratch, name, (u_int)len, &m, NDPI_PROTOCOL_TLS);
     ndpi_free_flow_data(c->scratch);
     memset(c->scratch, 0, SIZEOF_FLOW_STRUCT);
-    if (e) {
-        e->len = (uint8_t)len;
-        e->app = id;
-        memcpy(e->name, sni, len);
+    if (set) {
+        set[1] = set[0];
+        set[0].len = (uint8_t)len;
+        set[0].app = id;
+        memcpy(set[0].name, sni, len);
     }
     return id;
 }

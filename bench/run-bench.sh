@@ -73,19 +73,34 @@ for s in $SIZES; do
     rm -f "$DATA/$s.ndjson.tmp"
 done
 
-# Instructions per packet (callgrind, small file minus the empty capture).
+# Instructions per packet (callgrind, each file minus the empty capture):
+# the small file for the ratio to the null loop, both files for whether the
+# cost per packet stays flat as the capture grows (the large run takes about
+# a minute under callgrind).
 ir() {
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
         awk '/Collected :/ {print $4}'
 }
-ipp_null="" ipp_tlsmon=""
-if command -v valgrind >/dev/null && [[ " $SIZES " == *" small "* ]]; then
-    pk=$(build/null_loop "$DATA/small.pcap" | awk '{print $1}')
-    n1=$(ir build/null_loop "$DATA/small.pcap"); n0=$(ir build/null_loop "$DATA/empty.pcap")
-    t1=$(ir ./tlsmon -q -r "$DATA/small.pcap" --log /dev/null); t0=$(ir ./tlsmon -q -r "$DATA/empty.pcap" --log /dev/null)
-    ipp_null=$(awk -v a="$n1" -v b="$n0" -v p="$pk" 'BEGIN {printf "%.0f", (a - b) / p}')
-    ipp_tlsmon=$(awk -v a="$t1" -v b="$t0" -v p="$pk" 'BEGIN {printf "%.0f", (a - b) / p}')
+declare -A IPP_NULL=() IPP_TLSMON=()
+if command -v valgrind >/dev/null; then
+    n0=$(ir build/null_loop "$DATA/empty.pcap")
+    t0=$(ir ./tlsmon -q -r "$DATA/empty.pcap" --log /dev/null)
+    for s in $SIZES; do
+        pk=$(build/null_loop "$DATA/$s.pcap" | awk '{print $1}')
+        n1=$(ir build/null_loop "$DATA/$s.pcap")
+        t1=$(ir ./tlsmon -q -r "$DATA/$s.pcap" --log /dev/null)
+        IPP_NULL[$s]=$(awk -v a="$n1" -v b="$n0" -v p="$pk" 'BEGIN {printf "%.0f", (a - b) / p}')
+        IPP_TLSMON[$s]=$(awk -v a="$t1" -v b="$t0" -v p="$pk" 'BEGIN {printf "%.0f", (a - b) / p}')
+    done
 fi
+
+# Wall time per packet without the start-up (nDPI's tables, ~20 ms): each
+# file's median minus the median on the empty capture.
+empty_walls=""
+for run in $(seq 1 "$RUNS"); do
+    empty_walls+="$(measure ./tlsmon -q -r "$DATA/empty.pcap" --log /dev/null | awk '{print $1}') "
+done
+empty_wall=$(tr ' ' '\n' <<<"$empty_walls" | grep . | median)
 
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 {
@@ -111,10 +126,20 @@ cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
         wd=$(printf '%s\n' "${results[@]}" | awk -v s="$s" '$1==s && $2=="ndpi" {print $3}')
         echo "| $s | $(awk -v a="$wt" -v b="$wn" 'BEGIN {printf "%.2fx", (b > 0 ? a / b : 0)}') | $( [ -n "$wd" ] && awk -v a="$wd" -v b="$wt" 'BEGIN {printf "%.1fx", (b > 0 ? a / b : 0)}' || echo "ndpiReader not installed") |"
     done
-    if [ -n "$ipp_tlsmon" ]; then
+    if [ -n "${IPP_TLSMON[small]:-}" ]; then
         echo
-        echo "Instructions per packet (callgrind, small file minus an empty capture): null loop $ipp_null, tlsmon $ipp_tlsmon ($(awk -v a="$ipp_tlsmon" -v b="$ipp_null" 'BEGIN {printf "%.2fx", a / b}'))."
+        echo "Instructions per packet (callgrind, small file minus an empty capture): null loop ${IPP_NULL[small]}, tlsmon ${IPP_TLSMON[small]} ($(awk -v a="${IPP_TLSMON[small]}" -v b="${IPP_NULL[small]}" 'BEGIN {printf "%.2fx", a / b}'))."
     fi
+    echo
+    echo "Cost per packet as the capture grows (start-up taken out: instructions minus an empty capture's, wall minus the empty capture's median wall of $empty_wall s):"
+    echo
+    echo "| file | tlsmon instr/packet | null instr/packet | tlsmon ns/packet (wall) |"
+    echo "|---|---|---|---|"
+    for s in $SIZES; do
+        wt=$(printf '%s\n' "${results[@]}" | awk -v s="$s" '$1==s && $2=="tlsmon" {print $3}')
+        pk=$(printf '%s\n' "${results[@]}" | awk -v s="$s" '$1==s && $2=="tlsmon" {print $6}')
+        echo "| $s | ${IPP_TLSMON[$s]:-n/a} | ${IPP_NULL[$s]:-n/a} | $(awk -v w="$wt" -v e="$empty_wall" -v p="$pk" 'BEGIN {printf "%.0f", (w - e) / p * 1e9}') |"
+    done
     echo
     echo "Correctness against the --truth files:"
     for l in "${truth_lines[@]}"; do echo "- $l"; done

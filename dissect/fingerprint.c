@@ -292,24 +292,18 @@ static uint8_t cache_key[16];
 static int cache_keyed;
 
 /* Append a field to the hash input, bounded. */
-static void put_bytes(uint8_t *buf, size_t *len, size_t cap, const void *p, size_t n)
-{
-    if (*len + n > cap)
-        n = cap - *len;
-    memcpy(buf + *len, p, n);
-    *len += n;
-}
-
 /* A list of 16-bit values, with every GREASE value written as 0x0A0A:
  * JA3 and JA4 drop GREASE, and clients draw it afresh per connection, so
- * the raw values would make one stack miss the cache every time. */
-static void put_list(uint8_t *buf, size_t *len, size_t cap, const uint16_t *v, unsigned n)
+ * the raw values would make one stack miss the cache every time. Returns
+ * the values written (at most max); a loop with no other test in it, which
+ * the compiler vectorises. */
+static size_t put_list(uint16_t *out, const uint16_t *v, unsigned n, unsigned max)
 {
-    for (unsigned i = 0; i < n && *len + 2 <= cap; i++) {
-        uint16_t x = tls_is_grease(v[i]) ? 0x0A0A : v[i];
-        memcpy(buf + *len, &x, 2);
-        *len += 2;
-    }
+    if (n > max)
+        n = max;
+    for (unsigned i = 0; i < n; i++)
+        out[i] = tls_is_grease(v[i]) ? 0x0A0A : v[i];
+    return n;
 }
 
 static void key_cache(void)
@@ -325,32 +319,40 @@ static void key_cache(void)
 uint64_t fingerprint_hello_key(const struct tls_client_hello *ch, enum ja4_transport transport)
 {
     key_cache();
-    uint8_t in[2 * (TLS_MAX_CIPHERS + TLS_MAX_EXTENSIONS + TLS_MAX_GROUPS + TLS_MAX_SIGALGS +
-                    TLS_MAX_VERSIONS) +
-               TLS_MAX_POINT_FORMATS + TLS_MAX_ALPN_BYTES + 32];
-    size_t len = 0, cap = sizeof(in);
-    uint8_t head[16] = {(uint8_t)transport,
-                        ch->has_sni,
-                        ch->has_supported_versions,
-                        ch->n_point_formats,
-                        ch->alpn_len,
-                        ch->truncated,
-                        ch->sslv2_format,
-                        (uint8_t)(ch->legacy_version >> 8),
-                        (uint8_t)ch->legacy_version,
-                        ch->has_alpn};
-    uint16_t counts[5] = {ch->n_ciphers, ch->n_extensions, ch->n_groups, ch->n_sigalgs,
-                          ch->n_versions};
-    put_bytes(in, &len, cap, head, sizeof(head));
-    put_bytes(in, &len, cap, counts, sizeof(counts));
-    put_list(in, &len, cap, ch->ciphers, ch->n_ciphers);
-    put_list(in, &len, cap, ch->extensions, ch->n_extensions);
-    put_list(in, &len, cap, ch->groups, ch->n_groups);
-    put_list(in, &len, cap, ch->sigalgs, ch->n_sigalgs);
-    put_list(in, &len, cap, ch->versions, ch->n_versions);
-    put_bytes(in, &len, cap, ch->point_formats, ch->n_point_formats);
-    put_bytes(in, &len, cap, ch->alpn, ch->alpn_len);
-    uint64_t k = siphash13(cache_key, in, len);
+    enum { HEAD = 8, COUNTS = 5 };
+    uint16_t in[HEAD + COUNTS + TLS_MAX_CIPHERS + TLS_MAX_EXTENSIONS + TLS_MAX_GROUPS +
+                TLS_MAX_SIGALGS + TLS_MAX_VERSIONS + (TLS_MAX_POINT_FORMATS + 1) / 2 +
+                (TLS_MAX_ALPN_BYTES + 1) / 2];
+    const uint8_t head[2 * HEAD] = {(uint8_t)transport,
+                                    ch->has_sni,
+                                    ch->has_supported_versions,
+                                    ch->n_point_formats,
+                                    ch->alpn_len,
+                                    ch->truncated,
+                                    ch->sslv2_format,
+                                    (uint8_t)(ch->legacy_version >> 8),
+                                    (uint8_t)ch->legacy_version,
+                                    ch->has_alpn};
+    memcpy(in, head, sizeof(head));
+    size_t n = HEAD;
+    in[n++] = ch->n_ciphers;
+    in[n++] = ch->n_extensions;
+    in[n++] = ch->n_groups;
+    in[n++] = ch->n_sigalgs;
+    in[n++] = ch->n_versions;
+    n += put_list(in + n, ch->ciphers, ch->n_ciphers, TLS_MAX_CIPHERS);
+    n += put_list(in + n, ch->extensions, ch->n_extensions, TLS_MAX_EXTENSIONS);
+    n += put_list(in + n, ch->groups, ch->n_groups, TLS_MAX_GROUPS);
+    n += put_list(in + n, ch->sigalgs, ch->n_sigalgs, TLS_MAX_SIGALGS);
+    n += put_list(in + n, ch->versions, ch->n_versions, TLS_MAX_VERSIONS);
+    /* The byte lists after, their lengths being in the head. */
+    uint8_t *bytes = (uint8_t *)(in + n);
+    size_t npf =
+        ch->n_point_formats < TLS_MAX_POINT_FORMATS ? ch->n_point_formats : TLS_MAX_POINT_FORMATS;
+    size_t nalpn = ch->alpn_len < TLS_MAX_ALPN_BYTES ? ch->alpn_len : TLS_MAX_ALPN_BYTES;
+    memcpy(bytes, ch->point_formats, npf);
+    memcpy(bytes + npf, ch->alpn, nalpn);
+    uint64_t k = siphash13(cache_key, in, 2 * n + npf + nalpn);
     return k ? k : 1;
 }
 

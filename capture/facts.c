@@ -105,7 +105,10 @@ static int facts_ether_tcp4(const struct flow_table *t, const uint8_t *p, uint32
     ff->dir = (uint8_t)swap;
     ff->transport = TRANSPORT_TCP;
     ff->tcp_flags = tcp[13];
-    ff->hash = flow_table_hash(t, k);
+    /* From the values in hand, not read back from the key just stored. */
+    ff->hash =
+        flow_table_hash_v4(t, (uint32_t)vlan << 16 | ADDR_V4 << 8 | TRANSPORT_TCP,
+                           (uint32_t)k->port[0] << 16 | k->port[1], swap ? b : a, swap ? a : b);
     ff->seq = be32_at(tcp + 4);
     ff->ack = be32_at(tcp + 8);
     ff->payload_off = off + 20 + hlen;

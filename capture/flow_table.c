@@ -128,6 +128,13 @@ static inline uint32_t word_at(const uint8_t *p)
     return w;
 }
 
+uint32_t flow_table_hash_v4(const struct flow_table *t, uint32_t meta, uint32_t ports, uint32_t a0,
+                            uint32_t a1)
+{
+    const uint64_t *m = t->mult;
+    return (uint32_t)((m[0] + m[1] * meta + m[2] * ports + m[3] * a0 + m[4] * a1) >> 32);
+}
+
 uint32_t flow_table_hash(const struct flow_table *t, const struct flow_key *k)
 {
     const uint64_t *m = t->mult;

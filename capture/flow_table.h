@@ -81,6 +81,12 @@ struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *key,
  * reads only the table's secret key, fixed at creation, so another thread
  * (the capture reader) may make it ahead of the lookup. */
 uint32_t flow_table_hash(const struct flow_table *t, const struct flow_key *key);
+/* flow_table_hash of an IPv4 key from its parts: meta is vlan << 16 |
+ * family << 8 | transport, ports port[0] << 16 | port[1], a0 and a1 the
+ * addresses as their four bytes read in host order. For a caller that has
+ * them in hand (capture/facts.c). */
+uint32_t flow_table_hash_v4(const struct flow_table *t, uint32_t meta, uint32_t ports, uint32_t a0,
+                            uint32_t a1);
 struct flow *flow_table_lookup_hashed(struct flow_table *t, const struct flow_key *key,
                                       uint32_t hash, int64_t now_us, int *created);
 

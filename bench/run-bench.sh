@@ -105,6 +105,9 @@ for run in $(seq 1 "$RUNS"); do
 done
 empty_wall=$(tr ' ' '\n' <<<"$empty_walls" | grep . | median)
 
+# result SIZE TOOL N: field N (3 wall, 6 packets) of that run's line.
+result() { printf '%s\n' "${results[@]}" | awk -v s="$1" -v t="$2" -v n="$3" '$1==s && $2==t {print $n}'; }
+
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 {
     echo "# Benchmark results"
@@ -124,9 +127,7 @@ cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
     echo "| file | tlsmon / null (wall) | ndpiReader / tlsmon (wall) |"
     echo "|---|---|---|"
     for s in $SIZES; do
-        wn=$(printf '%s\n' "${results[@]}" | awk -v s="$s" '$1==s && $2=="null" {print $3}')
-        wt=$(printf '%s\n' "${results[@]}" | awk -v s="$s" '$1==s && $2=="tlsmon" {print $3}')
-        wd=$(printf '%s\n' "${results[@]}" | awk -v s="$s" '$1==s && $2=="ndpi" {print $3}')
+        wn=$(result "$s" null 3) wt=$(result "$s" tlsmon 3) wd=$(result "$s" ndpi 3)
         echo "| $s | $(awk -v a="$wt" -v b="$wn" 'BEGIN {printf "%.2fx", (b > 0 ? a / b : 0)}') | $( [ -n "$wd" ] && awk -v a="$wd" -v b="$wt" 'BEGIN {printf "%.1fx", (b > 0 ? a / b : 0)}' || echo "ndpiReader not installed") |"
     done
     if [ -n "${IPP_TLSMON[small]:-}" ]; then
@@ -139,8 +140,7 @@ cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
     echo "| file | tlsmon instr/packet | null instr/packet | tlsmon ns/packet (wall) |"
     echo "|---|---|---|---|"
     for s in $SIZES; do
-        wt=$(printf '%s\n' "${results[@]}" | awk -v s="$s" '$1==s && $2=="tlsmon" {print $3}')
-        pk=$(printf '%s\n' "${results[@]}" | awk -v s="$s" '$1==s && $2=="tlsmon" {print $6}')
+        wt=$(result "$s" tlsmon 3) pk=$(result "$s" tlsmon 6)
         echo "| $s | ${IPP_TLSMON[$s]:-n/a} | ${IPP_NULL[$s]:-n/a} | $(awk -v w="$wt" -v e="$empty_wall" -v p="$pk" 'BEGIN {printf "%.0f", (w - e) / p * 1e9}') |"
     done
     echo

@@ -3,6 +3,8 @@
  * ../shared/spec/handshake-log.md. */
 #include "testutil.h"
 
+#include <arpa/inet.h>
+
 #include "report/handshake_log.h"
 #include "report/json.h"
 
@@ -468,6 +470,67 @@ static void test_format_timestamp(void **state)
     assert_string_equal(ts, "0000-01-01T00:00:00.000000Z");
 }
 
+/* format_ip writes IPv6 by hand: it must match glibc's inet_ntop on every
+ * address, here on each zero/non-zero pattern of the eight groups (with
+ * values that exercise leading zeros and the dotted IPv4 tail) and on
+ * many random ones. */
+static void check_ipv6(const uint8_t a[16])
+{
+    struct endpoint e = {.family = ADDR_V6};
+    memcpy(e.addr, a, 16);
+    char mine[64], want[INET6_ADDRSTRLEN];
+    format_ip(&e, mine, sizeof(mine));
+    assert_non_null(inet_ntop(AF_INET6, a, want, sizeof(want)));
+    if (strcmp(mine, want) != 0)
+        fail_msg("format_ip wrote %s, inet_ntop %s", mine, want);
+}
+
+static void test_format_ipv6_matches_inet_ntop(void **state)
+{
+    (void)state;
+    static const uint16_t values[] = {0x0001, 0x000a, 0x00ff, 0x0abc, 0xffff, 0x1234, 0xa000};
+    uint8_t a[16];
+    unsigned long checked = 0;
+    for (unsigned pattern = 0; pattern < 256; pattern++)
+        for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
+            for (int i = 0; i < 8; i++) {
+                uint16_t w = (pattern >> i) & 1 ? values[(v + (size_t)i) % 7] : 0;
+                a[2 * i] = (uint8_t)(w >> 8);
+                a[2 * i + 1] = (uint8_t)w;
+            }
+            check_ipv6(a);
+            checked++;
+        }
+    /* IPv4-mapped and -compatible forms, and their near misses. */
+    static const uint8_t tails[][4] = {
+        {0, 0, 0, 0}, {0, 0, 0, 1}, {1, 2, 3, 4}, {255, 255, 255, 255}};
+    for (size_t t = 0; t < 4; t++)
+        for (unsigned w5 = 0; w5 < 3; w5++) {
+            memset(a, 0, sizeof(a));
+            a[10] = a[11] = w5 == 1 ? 0xff : (uint8_t)(w5 == 2 ? 0x01 : 0);
+            memcpy(a + 12, tails[t], 4);
+            check_ipv6(a);
+            a[0] = 0x20; /* not at the start any more */
+            check_ipv6(a);
+            checked += 2;
+        }
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (int n = 0; n < 200000; n++) {
+        for (int i = 0; i < 16; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            a[i] = (uint8_t)x;
+        }
+        for (int i = 0; i < 8; i++) /* zero groups often, so runs form */
+            if ((x >> (8 + i)) & 1)
+                a[2 * i] = a[2 * i + 1] = 0;
+        check_ipv6(a);
+        checked++;
+    }
+    print_message("format_ip: %lu IPv6 addresses as inet_ntop writes them\n", checked);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -483,6 +546,7 @@ int main(void)
         cmocka_unit_test(test_handshake_tls1_3_variants),
         cmocka_unit_test(test_handshake_edge_fields),
         cmocka_unit_test(test_format_timestamp),
+        cmocka_unit_test(test_format_ipv6_matches_inet_ntop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

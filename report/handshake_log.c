@@ -2,6 +2,7 @@
 #include "handshake_log.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -498,9 +499,101 @@ static void record_head_json(struct json *j, int64_t ts_us, const char *dataset,
     network_json(j, transport, protocol, application, has_vlan, vlan);
 }
 
+/* The members from the negotiated version to next_protocol depend on a few
+ * values alone, which a network repeats: rendered once per set of them and
+ * kept (exact: the whole key is compared), ~1,000 instructions a record
+ * otherwise. Sets of two, most recently used first. */
+struct outcome_key {
+    uint16_t version, cipher;
+    uint8_t has_sh, established, resumed, alpn_len;
+    char alpn[32]; /* longer ALPN values are rendered, not kept */
+};
+#define OUTCOME_SETS 256
+#define OUTCOME_TEXT 224
+struct outcome_entry {
+    struct outcome_key k;
+    uint8_t used, len;
+    char text[OUTCOME_TEXT];
+};
+static struct outcome_entry outcome_cache[OUTCOME_SETS][2];
+
+static void outcome_render(struct json *j, const struct outcome_key *k)
+{
+    char buf[8];
+    if (k->has_sh) {
+        version_json(j, k->version);
+        json_string_trusted(j, "cipher", cipher_display_name(k->cipher, buf));
+    }
+    json_bool(j, "established", k->established);
+    if (k->has_sh)
+        json_bool(j, "resumed", k->resumed);
+}
+
+static void outcome_json(struct json *j, const struct tls_handshake *hs)
+{
+    int has_sh = hs->has_sh != 0;
+    if (has_sh && hs->sh.alpn_len > sizeof(((struct outcome_key *)0)->alpn)) {
+        struct outcome_key k = {.version = tls_server_version(&hs->sh),
+                                .cipher = hs->sh.cipher,
+                                .has_sh = 1,
+                                .established = (uint8_t)(hs->established != 0),
+                                .resumed = (uint8_t)handshake_resumed(hs)};
+        outcome_render(j, &k);
+        json_string_n(j, "next_protocol", hs->sh.alpn, hs->sh.alpn_len);
+        return;
+    }
+    struct outcome_key k;
+    memset(&k, 0, sizeof(k));
+    k.has_sh = (uint8_t)has_sh;
+    k.established = (uint8_t)(hs->established != 0);
+    if (has_sh) {
+        k.version = tls_server_version(&hs->sh);
+        k.cipher = hs->sh.cipher;
+        k.resumed = (uint8_t)handshake_resumed(hs);
+        k.alpn_len = hs->sh.alpn_len;
+        memcpy(k.alpn, hs->sh.alpn, k.alpn_len);
+    }
+    uint32_t h = 2166136261u; /* FNV-1a over the key */
+    const uint8_t *kb = (const uint8_t *)&k;
+    for (size_t i = 0; i < offsetof(struct outcome_key, alpn) + k.alpn_len; i++)
+        h = (h ^ kb[i]) * 16777619u;
+    struct outcome_entry *set = outcome_cache[h % OUTCOME_SETS];
+    for (int w = 0; w < 2; w++) {
+        if (set[w].used && memcmp(&set[w].k, &k, sizeof(k)) == 0) {
+            if (w) {
+                struct outcome_entry t = set[0];
+                set[0] = set[1];
+                set[1] = t;
+            }
+            json_raw(j, set[0].text, set[0].len);
+            return;
+        }
+    }
+    struct json r; /* rendered as it reads after other members */
+    json_init(&r);
+    r.depth = 1;
+    r.need_comma[1] = 1;
+    outcome_render(&r, &k);
+    if (k.alpn_len)
+        json_string_n(&r, "next_protocol", k.alpn, k.alpn_len);
+    if (r.failed) {
+        j->failed = 1; /* out of memory: the line is dropped, as any other */
+    } else {
+        json_raw(j, r.p, r.len);
+        if (r.len <= OUTCOME_TEXT) {
+            set[1] = set[0];
+            set[0].k = k;
+            set[0].used = 1;
+            set[0].len = (uint8_t)r.len;
+            memcpy(set[0].text, r.p, r.len);
+        }
+    }
+    json_free(&r);
+}
+
 void handshake_to_json(const struct tls_handshake *hs, struct json *j)
 {
-    char buf[8], fp[JA3_HEX_LEN + 1];
+    char fp[JA3_HEX_LEN + 1];
     record_head_json(j, hs->ts_us, "tlsmon.handshake", &hs->client, &hs->server, hs->transport,
                      hs->protocol, hs->application, hs->has_vlan, hs->vlan);
 
@@ -514,15 +607,7 @@ void handshake_to_json(const struct tls_handshake *hs, struct json *j)
         endpoint_json(j, "peer", &hs->turn_peer);
         json_close_object(j);
     }
-    if (hs->has_sh) {
-        version_json(j, tls_server_version(&hs->sh));
-        json_string_trusted(j, "cipher", cipher_display_name(hs->sh.cipher, buf));
-    }
-    json_bool(j, "established", hs->established);
-    if (hs->has_sh)
-        json_bool(j, "resumed", handshake_resumed(hs));
-    if (hs->has_sh && hs->sh.alpn_len)
-        json_string_n(j, "next_protocol", hs->sh.alpn, hs->sh.alpn_len);
+    outcome_json(j, hs);
     if (hs->has_ch)
         client_json(j, hs);
     if (hs->encapsulation == ENCAP_QUIC && quic_version_name(hs->quic_version)) {

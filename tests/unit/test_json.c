@@ -470,6 +470,43 @@ static void test_format_timestamp(void **state)
     assert_string_equal(ts, "0000-01-01T00:00:00.000000Z");
 }
 
+/* The negotiated members are kept per set of values: a second record of the
+ * same outcome (a hit) reads as the first did, one that differs only in
+ * the chosen ALPN does not reuse it, and an ALPN too long to keep is
+ * written all the same. */
+static void test_outcome_members_cached_exactly(void **state)
+{
+    (void)state;
+    struct json a, b;
+    tu_run_capture("pcaps/tls1_2.pcap", 0, &got);
+    assert_true(got.settles > 0);
+    struct tls_handshake hs = got.hs[0];
+    json_init(&a);
+    json_init(&b);
+    handshake_to_json(&hs, &a);
+    handshake_to_json(&hs, &b);
+    assert_string_equal(a.p, b.p);
+    assert_has(&b, "\"resumed\":false,\"next_protocol\":\"h2\",\"client\":");
+
+    memcpy(hs.sh.alpn, "h3", 2); /* same length, other bytes */
+    json_reset(&b);
+    handshake_to_json(&hs, &b);
+    assert_has(&b, "\"next_protocol\":\"h3\"");
+
+    static const char long_alpn[] = "a-protocol-name-longer-than-thirty-two-bytes";
+    hs.sh.alpn_len = (uint8_t)(sizeof(long_alpn) - 1);
+    memcpy(hs.sh.alpn, long_alpn, sizeof(long_alpn) - 1);
+    json_reset(&b);
+    handshake_to_json(&hs, &b);
+    assert_has(
+        &b, "\"resumed\":false,\"next_protocol\":\"a-protocol-name-longer-than-thirty-two-bytes\","
+            "\"client\":");
+    if (!json_valid(b.p, b.len))
+        fail_msg("not valid JSON: %s", b.p);
+    json_free(&a);
+    json_free(&b);
+}
+
 /* format_ip writes IPv6 by hand: it must match glibc's inet_ntop on every
  * address, here on each zero/non-zero pattern of the eight groups (with
  * values that exercise leading zeros and the dotted IPv4 tail) and on
@@ -547,6 +584,7 @@ int main(void)
         cmocka_unit_test(test_handshake_edge_fields),
         cmocka_unit_test(test_format_timestamp),
         cmocka_unit_test(test_format_ipv6_matches_inet_ntop),
+        cmocka_unit_test(test_outcome_members_cached_exactly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -332,6 +332,7 @@ struct frame_spec {
     int pad_byte;           /* the padding's byte value */
     const struct fb *inner; /* UDP payload (a tunnelled frame) if set */
     uint16_t udp_port;      /* UDP destination port; 0: 53 */
+    int v6_addrs;           /* IPv6: 0 ::1 to ::2, 1 ::2 to ::1, 2 ::1 to ::1 */
 };
 
 static void put_payload(struct fb *f, const struct frame_spec *sp)
@@ -389,14 +390,18 @@ static void build_frame(const struct frame_spec *sp, struct fb *f)
         put16(f, 0);
         put8(f, proto);
         put8(f, 64);
+        static const uint8_t last[3][2] = {{1, 2}, {2, 1}, {1, 1}};
         for (int i = 0; i < 32; i++)
-            put8(f, i == 15 ? 1 : i == 31 ? 2 : 0);
+            put8(f, i == 15 ? last[sp->v6_addrs][0] : i == 31 ? last[sp->v6_addrs][1] : 0);
         put_transport(f, sp, proto);
-        size_t plen = f->n - l3 - 40;
-        if (sp->total != -2) {
-            f->b[plen_at] = (uint8_t)(plen >> 8);
-            f->b[plen_at + 1] = (uint8_t)plen;
-        }
+        int right = (int)(f->n - l3 - 40);
+        int plen = sp->total == -2   ? 0
+                   : sp->total == -3 ? right + 8
+                   : sp->total == -4 ? right - 4
+                   : sp->total == -5 ? 10
+                                     : right;
+        f->b[plen_at] = (uint8_t)(plen >> 8);
+        f->b[plen_at + 1] = (uint8_t)plen;
     } else {
         int ihl = sp->ihl ? sp->ihl : 5;
         put8(f, (unsigned)(sp->version ? sp->version : 4) << 4 | (unsigned)ihl);
@@ -631,10 +636,40 @@ static void test_fast_path_matches_general(void **state)
             }
     }
 
+    /* Ethernet/IPv6/TCP (the facts' direct path): versions, payload
+     * lengths, data offsets, payload sizes around the padding rule, both
+     * address orders and equal addresses, trailing bytes. */
+    static const int v6_totals[] = {-1, -2, -3, -4, -5};
+    static const int v6_doffs[] = {5, 8, 4};
+    static const int v6_payloads[] = {0, 1, 6, 7, 40};
+    for (int tags = 0; tags < 3; tags++)
+        for (int version = 4; version <= 6; version += 2)
+            for (size_t t = 0; t < sizeof(v6_totals) / sizeof(v6_totals[0]); t++)
+                for (size_t d = 0; d < sizeof(v6_doffs) / sizeof(v6_doffs[0]); d++)
+                    for (size_t pl = 0; pl < sizeof(v6_payloads) / sizeof(v6_payloads[0]); pl++)
+                        for (int order = 0; order < 3; order++) {
+                            struct frame_spec v6 = {.tags = tags,
+                                                    .ethertype = 0x86dd,
+                                                    .version = (uint8_t)version,
+                                                    .total = v6_totals[t],
+                                                    .doff = v6_doffs[d],
+                                                    .payload = v6_payloads[pl],
+                                                    .zero = pl == 1,
+                                                    .pad_to = order == 2 ? 120 : 0,
+                                                    .v6_addrs = order};
+                            snprintf(name, sizeof(name),
+                                     "tags %d IPv6 version %d total %d doff %d payload %d order %d",
+                                     tags, version, v6_totals[t], v6_doffs[d], v6_payloads[pl],
+                                     order);
+                            compare_spec(&v6, name);
+                        }
+
     /* Random changes to the headers of good frames (a fixed seed). */
     uint32_t x = 0x9e3779b9;
     for (int n = 0; n < 3000; n++) {
         struct frame_spec sp = {.tags = n % 3 == 2 ? 1 : 0,
+                                .ethertype = n % 4 == 3 ? 0x86dd : 0,
+                                .v6_addrs = n % 3,
                                 .total = -1,
                                 .payload = n % 4 * 3,
                                 .doff = n % 5 == 0 ? 8 : 5,
@@ -645,7 +680,8 @@ static void test_fast_path_matches_general(void **state)
             x ^= x << 13;
             x ^= x >> 17;
             x ^= x << 5;
-            size_t at = 12 + x % (f.n - 12 < 50 ? f.n - 12 : 50);
+            size_t span = n % 4 == 3 ? 80 : 50; /* IPv6's header is longer */
+            size_t at = 12 + x % (f.n - 12 < span ? f.n - 12 : span);
             f.b[at] = (uint8_t)(x >> 8);
         }
         snprintf(name, sizeof(name), "random frame %d", n);

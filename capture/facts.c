@@ -1,6 +1,5 @@
 /* facts.c: see facts.h. Most frames on a SPAN port are Ethernet (one VLAN
- * tag at most), IPv4 without options or IPv6 without extension headers,
- * TCP: those are read straight into
+ * tag at most), IPv4 without options, TCP: those are read straight into
  * the facts, without the packet view in between (building the view, then
  * the key from it, cost twice the instructions). Anything else, and any
  * frame the direct path has a doubt about, takes the general path. */
@@ -11,7 +10,7 @@
 
 #include "decode.h"
 
-enum { ETHERTYPE_IPV4 = 0x0800, ETHERTYPE_IPV6 = 0x86dd, ETHERTYPE_VLAN = 0x8100 };
+enum { ETHERTYPE_IPV4 = 0x0800, ETHERTYPE_VLAN = 0x8100 };
 
 static inline uint16_t be16_at(const uint8_t *p)
 {
@@ -21,11 +20,6 @@ static inline uint16_t be16_at(const uint8_t *p)
 static inline uint32_t be32_at(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline uint64_t be64_at(const uint8_t *p)
-{
-    return (uint64_t)be32_at(p) << 32 | be32_at(p + 4);
 }
 
 static void facts_from_view(const struct flow_table *t, const struct packet_view *pv,
@@ -55,16 +49,27 @@ void frame_facts_make_general(const struct flow_table *t, int linktype, const ui
         facts_from_view(t, &pv, data, ff);
 }
 
-/* IPv4 with a 20-byte header and no fragmentation, then TCP (RFC 791
- * section 3.1, RFC 9293 section 3.1), at off in the frame, with every
- * header whole in the capture: 0 for anything else, and for the rare 1-6
- * byte payloads that may be Ethernet padding (decode.c decides those). The
- * checks need only be sufficient; what they pass must come out as the
+/* Ethernet (+ one 802.1Q tag), IPv4 with a 20-byte header and no
+ * fragmentation, TCP (RFC 791 section 3.1, RFC 9293 section 3.1), with
+ * every header whole in the capture: 0 for anything else, and for the rare
+ * 1-6 byte payloads that may be Ethernet padding (decode.c decides those).
+ * The checks need only be sufficient; what they pass must come out as the
  * general path makes it (test_decode.c compares the two). */
-static int facts_tcp4(const struct flow_table *t, const uint8_t *p, uint32_t caplen, uint32_t off,
-                      uint16_t vlan, struct frame_facts *ff)
+static int facts_ether_tcp4(const struct flow_table *t, const uint8_t *p, uint32_t caplen,
+                            struct frame_facts *ff)
 {
-    if (caplen - off < 40)
+    if (caplen < 14)
+        return 0;
+    uint32_t off = 14;
+    uint16_t type = be16_at(p + 12), vlan = 0;
+    if (type == ETHERTYPE_VLAN) {
+        if (caplen < 18)
+            return 0;
+        vlan = be16_at(p + 14) & 0x0fff;
+        type = be16_at(p + 16);
+        off = 18;
+    }
+    if (type != ETHERTYPE_IPV4 || caplen - off < 40)
         return 0;
     const uint8_t *ip = p + off, *tcp = ip + 20;
     if (ip[0] != 0x45 || (be16_at(ip + 6) & 0x3fff) || ip[9] != TRANSPORT_TCP)
@@ -114,82 +119,10 @@ static int facts_tcp4(const struct flow_table *t, const uint8_t *p, uint32_t cap
     return 1;
 }
 
-/* IPv6 with TCP as its first next header (no extension headers; RFC 8200
- * section 3), at off, under the same rules as facts_tcp4. A payload length
- * of 0 (a jumbogram or a TSO capture) takes the captured bytes, as
- * decode.c does. */
-static int facts_tcp6(const struct flow_table *t, const uint8_t *p, uint32_t caplen, uint32_t off,
-                      uint16_t vlan, struct frame_facts *ff)
-{
-    if (caplen - off < 60)
-        return 0;
-    const uint8_t *ip = p + off, *tcp = ip + 40;
-    if ((ip[0] >> 4) != 6 || ip[6] != TRANSPORT_TCP)
-        return 0;
-    uint32_t avail = caplen - off, after = avail - 40, plen = be16_at(ip + 4);
-    uint32_t remaining = plen ? plen : after, seg = after < remaining ? after : remaining;
-    uint32_t hlen = (uint32_t)(tcp[12] >> 4) * 4;
-    if (hlen < 20 || remaining < hlen || seg < hlen)
-        return 0;
-    uint32_t payload_wire = remaining - hlen;
-    if (payload_wire - 1u < 6u)
-        return 0;
-
-    const uint8_t *src = ip + 8, *dst = ip + 24;
-    uint16_t sport = be16_at(tcp), dport = be16_at(tcp + 2);
-    uint64_t s0 = be64_at(src), d0 = be64_at(dst), s1 = be64_at(src + 8), d1 = be64_at(dst + 8);
-    int less = s0 != d0 ? s0 < d0 : s1 != d1 ? s1 < d1 : sport < dport;
-    int swap = !less;
-    struct flow_key *k = &ff->key;
-    memcpy(k->addr[0], swap ? dst : src, 16);
-    memcpy(k->addr[1], swap ? src : dst, 16);
-    k->port[0] = swap ? dport : sport;
-    k->port[1] = swap ? sport : dport;
-    k->vlan = vlan;
-    k->family = ADDR_V6;
-    k->transport = TRANSPORT_TCP;
-
-    ff->result = DECODE_OK;
-    ff->dir = (uint8_t)swap;
-    ff->transport = TRANSPORT_TCP;
-    ff->tcp_flags = tcp[13];
-    ff->hash = flow_table_hash(t, k);
-    ff->seq = be32_at(tcp + 4);
-    ff->ack = be32_at(tcp + 8);
-    ff->payload_off = off + 40 + hlen;
-    ff->payload_len = seg - hlen < payload_wire ? seg - hlen : payload_wire;
-    ff->payload_wire = payload_wire;
-    ff->l3_off = off;
-    ff->l3_len = avail < 40 + remaining ? avail : 40 + remaining;
-    return 1;
-}
-
-/* Ethernet with at most one 802.1Q tag, then facts_tcp4 or facts_tcp6. */
-static int facts_ether_tcp(const struct flow_table *t, const uint8_t *p, uint32_t caplen,
-                           struct frame_facts *ff)
-{
-    if (caplen < 14)
-        return 0;
-    uint32_t off = 14;
-    uint16_t type = be16_at(p + 12), vlan = 0;
-    if (type == ETHERTYPE_VLAN) {
-        if (caplen < 18)
-            return 0;
-        vlan = be16_at(p + 14) & 0x0fff;
-        type = be16_at(p + 16);
-        off = 18;
-    }
-    if (type == ETHERTYPE_IPV4)
-        return facts_tcp4(t, p, caplen, off, vlan, ff);
-    if (type == ETHERTYPE_IPV6)
-        return facts_tcp6(t, p, caplen, off, vlan, ff);
-    return 0;
-}
-
 void frame_facts_make(const struct flow_table *t, int linktype, const uint8_t *data,
                       uint32_t caplen, uint32_t wire_len, struct frame_facts *ff)
 {
-    if (linktype == DLT_EN10MB && facts_ether_tcp(t, data, caplen, ff))
+    if (linktype == DLT_EN10MB && facts_ether_tcp4(t, data, caplen, ff))
         return;
     frame_facts_make_general(t, linktype, data, caplen, wire_len, ff);
 }

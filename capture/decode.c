@@ -269,19 +269,6 @@ static int is_padding_payload(const struct packet_view *pv)
     return 1;
 }
 
-/* Shared by the general and the fast TCP path, so both count alike. The
- * size test comes first, on its own: almost every segment leaves there, so
- * inlined it costs two instructions. */
-static inline void drop_padding_payload(struct packet_view *pv)
-{
-    if (pv->payload_wire - 1u >= 6u) /* not 1 to 6 bytes */
-        return;
-    if (is_padding_payload(pv)) {
-        decode_padding_payloads++;
-        pv->payload_len = pv->payload_wire = 0;
-    }
-}
-
 static enum decode_result decode_transport(uint8_t proto, struct span s, struct packet_view *pv,
                                            uint32_t wire_payload, int depth)
 {
@@ -321,8 +308,10 @@ static enum decode_result decode_transport(uint8_t proto, struct span s, struct 
     }
     pv->payload = s.p;
     pv->payload_len = (uint32_t)(s.n < pv->payload_wire ? s.n : pv->payload_wire);
-    if (proto == TRANSPORT_TCP)
-        drop_padding_payload(pv);
+    if (proto == TRANSPORT_TCP && is_padding_payload(pv)) {
+        decode_padding_payloads++;
+        pv->payload_len = pv->payload_wire = 0;
+    }
     return DECODE_OK;
 }
 
@@ -355,16 +344,6 @@ static enum decode_result decode_next(uint8_t proto, struct span s, struct packe
     return decode_transport(proto, s, pv, wire_payload, depth);
 }
 
-/* addrs: the 8 address bytes of an IPv4 header, source then destination. */
-static void set_v4_addrs(struct packet_view *pv, struct span addrs)
-{
-    pv->src.family = pv->dst.family = ADDR_V4;
-    memset(pv->src.addr, 0, 16);
-    memset(pv->dst.addr, 0, 16);
-    memcpy(pv->src.addr, addrs.p, 4);
-    memcpy(pv->dst.addr, addrs.p + 4, 4);
-}
-
 static enum decode_result decode_ipv4(struct span s, struct packet_view *pv, int depth)
 {
     uint8_t vihl, proto;
@@ -388,7 +367,11 @@ static enum decode_result decode_ipv4(struct span s, struct packet_view *pv, int
         return DECODE_TRUNCATED;
     if (frag & 0x1fff || frag & 0x2000)
         return DECODE_FRAGMENT;
-    set_v4_addrs(pv, addrs);
+    pv->src.family = pv->dst.family = ADDR_V4;
+    memset(pv->src.addr, 0, 16);
+    memset(pv->dst.addr, 0, 16);
+    memcpy(pv->src.addr, addrs.p, 4);
+    memcpy(pv->dst.addr, addrs.p + 4, 4);
     pv->l3 = l3;
     pv->l3_len = (uint32_t)(avail < total ? avail : total);
     if (s.n > total - hlen) /* drop link-layer padding */
@@ -530,94 +513,8 @@ static enum decode_result decode_link(int lt, struct span s, struct packet_view 
     }
 }
 
-/* For the fast path's exits: without it GCC deems the end of the path, past
- * a dozen early returns, unlikely and keeps the span reads there out of
- * line. */
-#define RARE(x) __builtin_expect(!!(x), 0)
-
-/* The common case in one straight pass: Ethernet with at most one 802.1Q
- * tag, IPv4 without options, not a fragment, a TCP header captured whole.
- * The general path walks seven functions for it. Returns 0 with *pv
- * untouched for anything else (the general path then starts over), so the
- * checks below only need to be sufficient, not to classify the failure.
- * Must fill *pv exactly as the general path would: test_decode.c compares
- * the two on every prefix of many frames. */
-static int decode_ether_tcp4(struct span s, uint32_t wire_len, struct packet_view *pv)
-{
-    uint16_t type, tci = 0;
-    uint8_t tagged = 0;
-    if (RARE(!span_skip(&s, 12) || !span_u16(&s, &type)))
-        return 0;
-    if (type == ETH_VLAN) {
-        tagged = 1;
-        if (RARE(!span_u16(&s, &tci) || !span_u16(&s, &type)))
-            return 0;
-    }
-    if (RARE(type != ETH_IPV4))
-        return 0;
-
-    /* Each header is taken whole, then read at its fixed offsets (RFC 791
-     * section 3.1, RFC 9293 section 3.1): one bounds check per header. */
-    const uint8_t *l3 = s.p;
-    size_t avail = s.n;
-    struct span ip, addrs, tcp;
-    uint8_t vihl, proto, off, flags;
-    uint16_t total, frag, sport, dport;
-    uint32_t seq, ack;
-    if (RARE(!span_sub(&s, 20, &ip) || !span_peek_u8(&ip, 0, &vihl) ||
-             !span_peek_u16(&ip, 2, &total) || !span_peek_u16(&ip, 6, &frag) ||
-             !span_peek_u8(&ip, 9, &proto) || !span_skip(&ip, 12) || !span_sub(&ip, 8, &addrs)))
-        return 0;
-    if (RARE(vihl != 0x45 || (frag & 0x3fff) || proto != TRANSPORT_TCP))
-        return 0;
-    if (total == 0) /* TCP segmentation offload, as in decode_ipv4 */
-        total = (uint16_t)(avail > 65535 ? 65535 : avail);
-    if (RARE(total < 20))
-        return 0;
-    uint32_t wire_payload = total - 20u;
-
-    if (RARE(!span_sub(&s, 20, &tcp) || !span_peek_u16(&tcp, 0, &sport) ||
-             !span_peek_u16(&tcp, 2, &dport) || !span_peek_u32(&tcp, 4, &seq) ||
-             !span_peek_u32(&tcp, 8, &ack) || !span_peek_u8(&tcp, 12, &off) ||
-             !span_peek_u8(&tcp, 13, &flags)))
-        return 0;
-    size_t hlen = (size_t)(off >> 4) * 4;
-    if (RARE(hlen < 20 || wire_payload < hlen || !span_skip(&s, hlen - 20)))
-        return 0;
-
-    /* Decoded: only now is *pv written. */
-    pv->has_vlan = tagged;
-    pv->vlan = tci & 0x0fff;
-    set_v4_addrs(pv, addrs);
-    pv->src.port = sport;
-    pv->dst.port = dport;
-    pv->l3 = l3;
-    pv->l3_len = (uint32_t)(avail < total ? avail : total);
-    pv->transport = TRANSPORT_TCP;
-    pv->tcp_flags = flags;
-    pv->seq = seq;
-    pv->ack = ack;
-    pv->payload_wire = wire_payload - (uint32_t)hlen;
-    pv->payload = s.p;
-    /* Link-layer padding dropped here; the TCP header is within total
-     * (wire_payload >= hlen), so the general path's early cut changes
-     * nothing else. */
-    pv->payload_len = (uint32_t)(s.n < pv->payload_wire ? s.n : pv->payload_wire);
-    pv->wire_len = wire_len;
-    drop_padding_payload(pv);
-    return 1;
-}
-
 enum decode_result decode_packet(int linktype, const uint8_t *data, uint32_t caplen,
                                  uint32_t wire_len, struct packet_view *pv)
-{
-    if (linktype == LT_EN10MB && decode_ether_tcp4(span_make(data, caplen), wire_len, pv))
-        return DECODE_OK;
-    return decode_packet_general(linktype, data, caplen, wire_len, pv);
-}
-
-enum decode_result decode_packet_general(int linktype, const uint8_t *data, uint32_t caplen,
-                                         uint32_t wire_len, struct packet_view *pv)
 {
     pv->has_vlan = 0;
     pv->vlan = 0;

@@ -31,9 +31,4 @@ int decode_linktype_supported(int linktype);
 enum decode_result decode_packet(int linktype, const uint8_t *data, uint32_t caplen,
                                  uint32_t wire_len, struct packet_view *pv);
 
-/* The same without decode_packet's fast path for Ethernet/IPv4/TCP: for
- * the unit test that checks the two agree. */
-enum decode_result decode_packet_general(int linktype, const uint8_t *data, uint32_t caplen,
-                                         uint32_t wire_len, struct packet_view *pv);
-
 #endif

@@ -44,7 +44,7 @@ void frame_facts_make_general(const struct flow_table *t, int linktype, const ui
                               uint32_t caplen, uint32_t wire_len, struct frame_facts *ff)
 {
     struct packet_view pv;
-    ff->result = (uint8_t)decode_packet_general(linktype, data, caplen, wire_len, &pv);
+    ff->result = (uint8_t)decode_packet(linktype, data, caplen, wire_len, &pv);
     if (ff->result == DECODE_OK)
         facts_from_view(t, &pv, data, ff);
 }

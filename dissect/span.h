@@ -138,15 +138,4 @@ static inline int span_peek_u16(const struct span *s, size_t at, uint16_t *v)
     return 1;
 }
 
-/* With span_sub() taking a fixed-size header first, peeks at constant
- * offsets inside it need no run-time checks (the compiler folds them). */
-static inline int span_peek_u32(const struct span *s, size_t at, uint32_t *v)
-{
-    if (s->n < 4 || s->n - 4 < at)
-        return 0;
-    *v = ((uint32_t)s->p[at] << 24) | ((uint32_t)s->p[at + 1] << 16) |
-         ((uint32_t)s->p[at + 2] << 8) | s->p[at + 3];
-    return 1;
-}
-
 #endif

@@ -87,18 +87,8 @@ static int facts_ether_tcp4(const struct flow_table *t, const uint8_t *p, uint32
     uint32_t a, b;
     memcpy(&a, ip + 12, 4);
     memcpy(&b, ip + 16, 4);
-    uint16_t sport = be16_at(tcp), dport = be16_at(tcp + 2);
-    uint32_t ha = __builtin_bswap32(a), hb = __builtin_bswap32(b);
-    int swap = !(ha < hb || (ha == hb && sport < dport));
     struct flow_key *k = &ff->key;
-    memset(k->addr, 0, sizeof(k->addr));
-    memcpy(k->addr[0], swap ? &b : &a, 4);
-    memcpy(k->addr[1], swap ? &a : &b, 4);
-    k->port[0] = swap ? dport : sport;
-    k->port[1] = swap ? sport : dport;
-    k->vlan = vlan;
-    k->family = ADDR_V4;
-    k->transport = TRANSPORT_TCP;
+    int swap = flow_key_v4(k, a, be16_at(tcp), b, be16_at(tcp + 2), vlan, TRANSPORT_TCP);
 
     uint32_t pay_avail = avail - 20 - hlen;
     ff->result = DECODE_OK;

@@ -86,25 +86,19 @@ void flow_key_from_packet(const struct packet_view *pv, struct flow_key *key, in
 {
     /* Every byte is set below (the struct has no padding): no memset. */
     _Static_assert(sizeof(struct flow_key) == 40, "flow_key has padding");
-    key->family = pv->src.family;
-    key->transport = pv->transport;
-    key->vlan = pv->has_vlan ? pv->vlan : 0;
+    uint16_t vlan = pv->has_vlan ? pv->vlan : 0;
     if (pv->src.family == ADDR_V4) {
         /* Four-byte reads of what decode wrote with four-byte stores: a
          * wider read of them would wait for the stores to retire. */
         uint32_t a, b;
         memcpy(&a, pv->src.addr, 4);
         memcpy(&b, pv->dst.addr, 4);
-        uint32_t ha = __builtin_bswap32(a), hb = __builtin_bswap32(b);
-        int swap = !(ha < hb || (ha == hb && pv->src.port < pv->dst.port));
-        memset(key->addr, 0, sizeof(key->addr));
-        memcpy(key->addr[0], swap ? &b : &a, 4);
-        memcpy(key->addr[1], swap ? &a : &b, 4);
-        key->port[0] = swap ? pv->dst.port : pv->src.port;
-        key->port[1] = swap ? pv->src.port : pv->dst.port;
-        *dir = swap;
+        *dir = flow_key_v4(key, a, pv->src.port, b, pv->dst.port, vlan, pv->transport);
         return;
     }
+    key->family = pv->src.family;
+    key->transport = pv->transport;
+    key->vlan = vlan;
     int swap = !endpoint_less(pv->src.addr, pv->src.port, pv->dst.addr, pv->dst.port);
     const struct endpoint *lo = swap ? &pv->dst : &pv->src, *hi = swap ? &pv->src : &pv->dst;
     memcpy(key->addr[0], lo->addr, 16);
@@ -128,11 +122,17 @@ static inline uint32_t word_at(const uint8_t *p)
     return w;
 }
 
+/* The terms every key has: the IPv4 key's whole sum, the IPv6 key's first. */
+static inline uint64_t hash_head(const uint64_t *m, uint32_t meta, uint32_t ports, uint32_t a0,
+                                 uint32_t a1)
+{
+    return m[0] + m[1] * meta + m[2] * ports + m[3] * a0 + m[4] * a1;
+}
+
 uint32_t flow_table_hash_v4(const struct flow_table *t, uint32_t meta, uint32_t ports, uint32_t a0,
                             uint32_t a1)
 {
-    const uint64_t *m = t->mult;
-    return (uint32_t)((m[0] + m[1] * meta + m[2] * ports + m[3] * a0 + m[4] * a1) >> 32);
+    return (uint32_t)(hash_head(t->mult, meta, ports, a0, a1) >> 32);
 }
 
 uint32_t flow_table_hash(const struct flow_table *t, const struct flow_key *k)
@@ -140,8 +140,7 @@ uint32_t flow_table_hash(const struct flow_table *t, const struct flow_key *k)
     const uint64_t *m = t->mult;
     uint32_t meta = (uint32_t)k->vlan << 16 | (uint32_t)k->family << 8 | k->transport;
     uint32_t ports = (uint32_t)k->port[0] << 16 | k->port[1];
-    uint64_t h =
-        m[0] + m[1] * meta + m[2] * ports + m[3] * word_at(k->addr[0]) + m[4] * word_at(k->addr[1]);
+    uint64_t h = hash_head(m, meta, ports, word_at(k->addr[0]), word_at(k->addr[1]));
     if (k->family != ADDR_V4)
         for (int i = 1; i < 4; i++)
             h += m[3 + 2 * i] * word_at(k->addr[0] + 4 * i) +

@@ -78,6 +78,23 @@ struct hslog *hslog_open(const char *path, char *err, size_t errlen)
     return l;
 }
 
+/* Four address bytes as a.b.c.d and a NUL (glibc's inet_ntop formats IPv4
+ * through sprintf: two calls per log line made it the largest single cost
+ * of a handshake record). out has room for 16 bytes. */
+static void format_dotted_quad(const uint8_t a[4], char *out)
+{
+    char *p = out;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = a[i];
+        if (v >= 100)
+            *p++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *p++ = (char)('0' + v / 10 % 10);
+        *p++ = (char)('0' + v % 10);
+        *p++ = i < 3 ? '.' : 0;
+    }
+}
+
 /* An IPv6 address as glibc's inet_ntop writes it (RFC 5952: lowercase, no
  * leading zeros, the first longest run of two or more zero groups as "::",
  * IPv4-mapped and -compatible addresses with a dotted tail), by hand:
@@ -116,17 +133,7 @@ static void format_ipv6(const uint8_t a[16], char *out)
         if (i)
             *p++ = ':';
         if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff))) {
-            for (int k = 12; k < 16; k++) { /* the dotted IPv4 tail */
-                unsigned v = a[k];
-                if (v >= 100)
-                    *p++ = (char)('0' + v / 100);
-                if (v >= 10)
-                    *p++ = (char)('0' + v / 10 % 10);
-                *p++ = (char)('0' + v % 10);
-                if (k < 15)
-                    *p++ = '.';
-            }
-            *p = 0;
+            format_dotted_quad(a + 12, p); /* the IPv4 tail */
             return;
         }
         int started = 0;
@@ -145,19 +152,8 @@ static void format_ipv6(const uint8_t a[16], char *out)
 
 void format_ip(const struct endpoint *e, char *out, size_t len)
 {
-    /* glibc's inet_ntop formats IPv4 through sprintf: two calls per log
-     * line made it the largest single cost of a handshake record. */
     if (e->family != ADDR_V6 && len >= 16) {
-        char *p = out;
-        for (int i = 0; i < 4; i++) {
-            unsigned v = e->addr[i];
-            if (v >= 100)
-                *p++ = (char)('0' + v / 100);
-            if (v >= 10)
-                *p++ = (char)('0' + v / 10 % 10);
-            *p++ = (char)('0' + v % 10);
-            *p++ = i < 3 ? '.' : 0;
-        }
+        format_dotted_quad(e->addr, out);
         return;
     }
     if (e->family == ADDR_V6 && len >= 46) {
@@ -517,7 +513,9 @@ struct outcome_entry {
 };
 static struct outcome_entry outcome_cache[OUTCOME_SETS][2];
 
-static void outcome_render(struct json *j, const struct outcome_key *k)
+/* The members themselves; alpn is the chosen protocol (alpn_len 0: none). */
+static void outcome_render(struct json *j, const struct outcome_key *k, const char *alpn,
+                           size_t alpn_len)
 {
     char buf[8];
     if (k->has_sh) {
@@ -527,32 +525,29 @@ static void outcome_render(struct json *j, const struct outcome_key *k)
     json_bool(j, "established", k->established);
     if (k->has_sh)
         json_bool(j, "resumed", k->resumed);
+    if (alpn_len)
+        json_string_n(j, "next_protocol", alpn, alpn_len);
 }
 
 static void outcome_json(struct json *j, const struct tls_handshake *hs)
 {
-    int has_sh = hs->has_sh != 0;
-    if (has_sh && hs->sh.alpn_len > sizeof(((struct outcome_key *)0)->alpn)) {
-        struct outcome_key k = {.version = tls_server_version(&hs->sh),
-                                .cipher = hs->sh.cipher,
-                                .has_sh = 1,
-                                .established = (uint8_t)(hs->established != 0),
-                                .resumed = (uint8_t)handshake_resumed(hs)};
-        outcome_render(j, &k);
-        json_string_n(j, "next_protocol", hs->sh.alpn, hs->sh.alpn_len);
-        return;
-    }
     struct outcome_key k;
-    memset(&k, 0, sizeof(k));
-    k.has_sh = (uint8_t)has_sh;
-    k.established = (uint8_t)(hs->established != 0);
-    if (has_sh) {
+    memset(&k, 0, sizeof(k)); /* compared whole */
+    k.has_sh = hs->has_sh != 0;
+    k.established = hs->established != 0;
+    size_t alpn_len = 0;
+    if (k.has_sh) {
         k.version = tls_server_version(&hs->sh);
         k.cipher = hs->sh.cipher;
         k.resumed = (uint8_t)handshake_resumed(hs);
-        k.alpn_len = hs->sh.alpn_len;
-        memcpy(k.alpn, hs->sh.alpn, k.alpn_len);
+        alpn_len = hs->sh.alpn_len;
     }
+    if (alpn_len > sizeof(k.alpn)) { /* too long to keep */
+        outcome_render(j, &k, hs->sh.alpn, alpn_len);
+        return;
+    }
+    k.alpn_len = (uint8_t)alpn_len;
+    memcpy(k.alpn, hs->sh.alpn, alpn_len);
     uint32_t h = 2166136261u; /* FNV-1a over the key */
     const uint8_t *kb = (const uint8_t *)&k;
     for (size_t i = 0; i < offsetof(struct outcome_key, alpn) + k.alpn_len; i++)
@@ -573,9 +568,7 @@ static void outcome_json(struct json *j, const struct tls_handshake *hs)
     json_init(&r);
     r.depth = 1;
     r.need_comma[1] = 1;
-    outcome_render(&r, &k);
-    if (k.alpn_len)
-        json_string_n(&r, "next_protocol", k.alpn, k.alpn_len);
+    outcome_render(&r, &k, k.alpn, k.alpn_len);
     if (r.failed) {
         j->failed = 1; /* out of memory: the line is dropped, as any other */
     } else {

@@ -291,7 +291,6 @@ static struct cache_entry cache[FINGERPRINT_CACHE];
 static uint8_t cache_key[16];
 static int cache_keyed;
 
-/* Append a field to the hash input, bounded. */
 /* A list of 16-bit values, with every GREASE value written as 0x0A0A:
  * JA3 and JA4 drop GREASE, and clients draw it afresh per connection, so
  * the raw values would make one stack miss the cache every time. Returns

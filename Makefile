@@ -106,7 +106,7 @@ e2e-live: deps tlsmon
 conformance-gate: tlsmon
 	tests/conformance-gate.sh
 
-test: deps check-format unit tsan-source e2e e2e-live conformance-gate asan-corpus fuzz-smoke
+test: deps check-format unit build/null_loop build/reader_floor tsan-source e2e e2e-live conformance-gate asan-corpus fuzz-smoke
 	@echo "make test: all tests passed"
 
 demo: deps tlsmon
@@ -121,7 +121,11 @@ build/null_loop: bench/null_loop.c | deps
 	@mkdir -p build
 	$(CC) -O2 $(WARN) -o $@ $< -lpcap
 
-bench: deps tlsmon build/null_loop
+# tlsmon's reading stage alone (its thread, batch copies, frame facts).
+build/reader_floor: bench/reader_floor.c $(LIB_OBJ) | deps
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+bench: deps tlsmon build/null_loop build/reader_floor
 	bench/run-bench.sh
 
 # Live capture at rising tcpreplay rates, 1 and 2 workers (root only).
@@ -191,7 +195,7 @@ asan-corpus: tlsmon-asan
 	@if [ -d $(SHARED)/corpus/ndpi ]; then tests/e2e/asan-corpus.sh $(SHARED)/corpus/ndpi; \
 	else echo "asan-corpus: skipped ($(SHARED)/corpus/ndpi not found)"; fi
 
-FORMAT_FILES = $(SRC) $(wildcard *.h */*.h) $(wildcard tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h) bench/null_loop.c
+FORMAT_FILES = $(SRC) $(wildcard *.h */*.h) $(wildcard tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h) bench/null_loop.c bench/reader_floor.c
 format:
 	clang-format -i $(FORMAT_FILES)
 check-format:

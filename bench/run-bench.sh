@@ -42,13 +42,14 @@ for s in $SIZES; do
     f="$DATA/$s.pcap"
     pk=$(build/null_loop "$f" | awk '{print $1}')
     cat "$f" >/dev/null # warm the page cache
-    tools=(null tlsmon)
+    tools=(null reader tlsmon)
     [ "$have_ndpi" = 1 ] && tools+=(ndpi)
     declare -A W=() C=() M=()
     for run in $(seq 0 "$RUNS"); do
         for t in "${tools[@]}"; do
             case $t in
                 null) out=$(measure build/null_loop "$f") ;;
+                reader) out=$(measure build/reader_floor "$f") ;;
                 tlsmon) out=$(measure ./tlsmon -q -r "$f" --log /dev/null) ;;
                 ndpi) out=$(measure ndpiReader -q -i "$f") ;;
             esac
@@ -121,15 +122,18 @@ cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
         read -r s t w c m pk <<<"$r"
         name=$t; [ "$t" = null ] && name="null libpcap loop"; [ "$t" = ndpi ] && name="ndpiReader -q -i"
         [ "$t" = tlsmon ] && name="tlsmon -q --log /dev/null"
+        [ "$t" = reader ] && name="tlsmon's reading stage alone (reader_floor)"
         echo "| $s | $name | $w | $c | $(awk -v m="$m" 'BEGIN {printf "%.1f", m / 1024}') | $(awk -v p="$pk" -v w="$w" 'BEGIN {printf "%.2f", (w > 0 ? p / w / 1e6 : 0)}') |"
     done
     echo
-    echo "| file | tlsmon / null (wall) | ndpiReader / tlsmon (wall) |"
-    echo "|---|---|---|"
+    echo "| file | tlsmon / null (wall) | ndpiReader / tlsmon (wall) | reading stage alone / null (wall) |"
+    echo "|---|---|---|---|"
     for s in $SIZES; do
-        wn=$(result "$s" null 3) wt=$(result "$s" tlsmon 3) wd=$(result "$s" ndpi 3)
-        echo "| $s | $(awk -v a="$wt" -v b="$wn" 'BEGIN {printf "%.2fx", (b > 0 ? a / b : 0)}') | $( [ -n "$wd" ] && awk -v a="$wd" -v b="$wt" 'BEGIN {printf "%.1fx", (b > 0 ? a / b : 0)}' || echo "ndpiReader not installed") |"
+        wn=$(result "$s" null 3) wt=$(result "$s" tlsmon 3) wd=$(result "$s" ndpi 3) wr=$(result "$s" reader 3)
+        echo "| $s | $(awk -v a="$wt" -v b="$wn" 'BEGIN {printf "%.2fx", (b > 0 ? a / b : 0)}') | $( [ -n "$wd" ] && awk -v a="$wd" -v b="$wt" 'BEGIN {printf "%.1fx", (b > 0 ? a / b : 0)}' || echo "ndpiReader not installed") | $(awk -v a="$wr" -v b="$wn" 'BEGIN {printf "%.2fx", (b > 0 ? a / b : 0)}') |"
     done
+    echo
+    echo "The reading stage alone is tlsmon's reading thread (libpcap, each frame copied into a batch, its facts made) with a consumer that only counts: the least tlsmon's wall can be while the dissection runs in the other thread."
     if [ -n "${IPP_TLSMON[small]:-}" ]; then
         echo
         echo "Instructions per packet (callgrind, small file minus an empty capture): null loop ${IPP_NULL[small]}, tlsmon ${IPP_TLSMON[small]} ($(awk -v a="${IPP_TLSMON[small]}" -v b="${IPP_NULL[small]}" 'BEGIN {printf "%.2fx", a / b}'))."

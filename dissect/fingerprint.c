@@ -355,11 +355,10 @@ uint64_t fingerprint_hello_key(const struct tls_client_hello *ch, enum ja4_trans
     return k ? k : 1;
 }
 
-void fingerprint_client(const struct tls_client_hello *ch, enum ja4_transport transport,
+void fingerprint_client(const struct tls_client_hello *ch, enum ja4_transport transport, uint64_t k,
                         char ja3[JA3_HEX_LEN + 1], int *has_ja3, char ja4[JA4_MAX_LEN + 1],
                         int *has_ja4)
 {
-    uint64_t k = fingerprint_hello_key(ch, transport);
     struct cache_entry *e = &cache[k % FINGERPRINT_CACHE];
     if (e->key != k) {
         fingerprint_cache_stats.misses++;

@@ -32,9 +32,11 @@ int fingerprint_ja4(const struct tls_client_hello *ch, enum ja4_transport transp
  * no field of the log's client object but server_name) reads: random,
  * session id, key shares, SNI, GREASE values. Never 0. */
 uint64_t fingerprint_hello_key(const struct tls_client_hello *ch, enum ja4_transport transport);
+/* key is fingerprint_hello_key(ch, transport), which the caller has made
+ * for its own cache too. */
 void fingerprint_client(const struct tls_client_hello *ch, enum ja4_transport transport,
-                        char ja3[JA3_HEX_LEN + 1], int *has_ja3, char ja4[JA4_MAX_LEN + 1],
-                        int *has_ja4);
+                        uint64_t key, char ja3[JA3_HEX_LEN + 1], int *has_ja3,
+                        char ja4[JA4_MAX_LEN + 1], int *has_ja4);
 
 /* JA3S through a cache of its own, keyed the same way (version, cipher,
  * extension list): servers answer alike far more often than not. */

@@ -337,7 +337,7 @@ static void client_head_json(struct json *j, const struct tls_client_hello *ch)
 }
 
 static void client_tail_json(struct json *j, const struct tls_client_hello *ch,
-                             enum ja4_transport t)
+                             enum ja4_transport t, uint64_t key)
 {
     if (ch->has_alpn) {
         struct span a = span_make(ch->alpn, ch->alpn_len), name;
@@ -348,7 +348,7 @@ static void client_tail_json(struct json *j, const struct tls_client_hello *ch,
     }
     char ja3[JA3_HEX_LEN + 1], ja4[JA4_MAX_LEN + 1];
     int has_ja3, has_ja4;
-    fingerprint_client(ch, t, ja3, &has_ja3, ja4, &has_ja4);
+    fingerprint_client(ch, t, key, ja3, &has_ja3, ja4, &has_ja4);
     if (has_ja3)
         json_string_trusted(j, "ja3", ja3);
     if (has_ja4)
@@ -373,15 +373,16 @@ static struct client_json_entry client_json_cache[CLIENT_JSON_SETS][2];
 static size_t client_json_bytes;
 
 /* Render one part as it reads inside the client object: after the opening
- * brace (head) or after other members (tail: starts with its comma). */
+ * brace (head) or after other members (tail: starts with its comma). key
+ * is fingerprint_hello_key(ch, t). */
 static void render_part(struct json *r, const struct tls_client_hello *ch, enum ja4_transport t,
-                        int tail)
+                        uint64_t key, int tail)
 {
     json_init(r);
     r->depth = 1;
     r->need_comma[1] = (uint8_t)tail;
     if (tail)
-        client_tail_json(r, ch, t);
+        client_tail_json(r, ch, t, key);
     else
         client_head_json(r, ch);
 }
@@ -439,8 +440,8 @@ static void client_json(struct json *j, const struct tls_handshake *hs)
     size_t head_len, tail_len;
     int rendered = e == NULL;
     if (rendered) {
-        render_part(&head, ch, t, 0);
-        render_part(&tail, ch, t, 1);
+        render_part(&head, ch, t, k, 0);
+        render_part(&tail, ch, t, k, 1);
         head_text = head.p;
         head_len = head.len;
         tail_text = tail.p;

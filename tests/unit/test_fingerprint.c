@@ -261,7 +261,8 @@ static void test_client_cache(void **state)
             int h3, h4;
             load_ch(fixtures[i]);
             uint64_t hits = fingerprint_cache_stats.hits;
-            fingerprint_client(&ch, JA4_TCP, ja3, &h3, ja4, &h4);
+            fingerprint_client(&ch, JA4_TCP, fingerprint_hello_key(&ch, JA4_TCP), ja3, &h3, ja4,
+                               &h4);
             assert_int_equal(h3, fingerprint_ja3(&ch, d3));
             assert_int_equal(h4, fingerprint_ja4(&ch, JA4_TCP, d4));
             assert_string_equal(ja3, d3);
@@ -272,13 +273,15 @@ static void test_client_cache(void **state)
              * first time (and found in the cache the second). */
             ch.ciphers[0] ^= 0x0100;
             uint64_t misses = fingerprint_cache_stats.misses;
-            fingerprint_client(&ch, JA4_TCP, ja3, &h3, ja4, &h4);
+            fingerprint_client(&ch, JA4_TCP, fingerprint_hello_key(&ch, JA4_TCP), ja3, &h3, ja4,
+                               &h4);
             assert_int_equal(fingerprint_cache_stats.misses, misses + (round == 0));
             assert_true(fingerprint_ja3(&ch, d3));
             assert_string_equal(ja3, d3);
             /* The QUIC transport letter is part of the key too. */
             load_ch(fixtures[i]);
-            fingerprint_client(&ch, JA4_QUIC, ja3, &h3, ja4, &h4);
+            fingerprint_client(&ch, JA4_QUIC, fingerprint_hello_key(&ch, JA4_QUIC), ja3, &h3, ja4,
+                               &h4);
             assert_int_equal(ja4[0], 'q');
         }
     }
@@ -290,7 +293,7 @@ static void test_client_cache_ignores_grease_values(void **state)
     char ja3[JA3_HEX_LEN + 1], ja4[JA4_MAX_LEN + 1], d3[JA3_HEX_LEN + 1], d4[JA4_MAX_LEN + 1];
     int h3, h4, grease = 0;
     load_ch(FX_CHROME_CH);
-    fingerprint_client(&ch, JA4_TCP, ja3, &h3, ja4, &h4);
+    fingerprint_client(&ch, JA4_TCP, fingerprint_hello_key(&ch, JA4_TCP), ja3, &h3, ja4, &h4);
     /* Chrome draws its GREASE values per connection: other values, same
      * fingerprints, found in the cache. */
     uint16_t *lists[] = {ch.ciphers, ch.extensions, ch.groups, ch.versions};
@@ -303,7 +306,7 @@ static void test_client_cache_ignores_grease_values(void **state)
             }
     assert_true(grease >= 3);
     uint64_t hits = fingerprint_cache_stats.hits;
-    fingerprint_client(&ch, JA4_TCP, d3, &h3, d4, &h4);
+    fingerprint_client(&ch, JA4_TCP, fingerprint_hello_key(&ch, JA4_TCP), d3, &h3, d4, &h4);
     assert_int_equal(fingerprint_cache_stats.hits, hits + 1);
     assert_string_equal(ja3, d3);
     assert_string_equal(ja4, d4);

@@ -228,14 +228,7 @@ static void endpoint_json(struct json *j, const char *key, const struct endpoint
     n += strlen(buf + n);
     memcpy(buf + n, port_key, sizeof(port_key) - 1);
     n += sizeof(port_key) - 1;
-    char digits[8];
-    size_t k = sizeof(digits);
-    unsigned p = e->port;
-    do
-        digits[--k] = (char)('0' + p % 10);
-    while (p /= 10);
-    memcpy(buf + n, digits + k, sizeof(digits) - k);
-    n += sizeof(digits) - k;
+    n += json_format_uint(buf + n, e->port);
     buf[n++] = '}';
     json_put_key(j, key);
     json_raw(j, buf, n);

@@ -131,14 +131,9 @@ void json_string(struct json *j, const char *key, const char *s)
 
 void json_uint(struct json *j, const char *key, uint64_t v)
 {
-    char b[24];
-    size_t k = sizeof(b);
+    char b[20];
     json_put_key(j, key);
-    do {
-        b[--k] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    json_raw(j, b + k, sizeof(b) - k);
+    json_raw(j, b, json_format_uint(b, v));
 }
 
 void json_int(struct json *j, const char *key, int64_t v)

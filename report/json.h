@@ -52,6 +52,18 @@ static inline void json_put_char(struct json *j, char c)
     j->p[j->len] = 0;
 }
 
+/* v in decimal at out (room for 20 bytes, no NUL); returns the length. */
+static inline size_t json_format_uint(char *out, uint64_t v)
+{
+    char b[20];
+    size_t k = sizeof(b);
+    do
+        b[--k] = (char)('0' + v % 10);
+    while (v /= 10);
+    memcpy(out, b + k, sizeof(b) - k);
+    return sizeof(b) - k;
+}
+
 /* "s" as is (no escaping), then the character after (0: none). */
 static inline void json_put_quoted(struct json *j, const char *s, size_t n, char after)
 {

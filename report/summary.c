@@ -111,20 +111,16 @@ static void service_key(const struct endpoint *server, uint8_t transport, const 
 {
     /* "ip:port/tcp protocol", "[ip6]:port/udp protocol": built by hand,
      * as every handshake makes one (snprintf was most of summary_add). */
-    char ip[64], port[8];
+    char ip[64], port[20];
     format_ip(server, ip, sizeof(ip));
-    size_t n = 0, pn = sizeof(port);
-    unsigned p = server->port;
-    do
-        port[--pn] = (char)('0' + p % 10);
-    while (p /= 10);
+    size_t n = 0, port_len = json_format_uint(port, server->port);
     const char *parts[] = {
         server->family == ADDR_V6 ? "[" : "",           ip,
         server->family == ADDR_V6 ? "]:" : ":",         NULL,
         transport == TRANSPORT_UDP ? "/udp " : "/tcp ", protocol ? protocol : "unknown"};
     for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-        const char *s = parts[i] ? parts[i] : port + pn;
-        size_t k = parts[i] ? strlen(s) : sizeof(port) - pn;
+        const char *s = parts[i] ? parts[i] : port;
+        size_t k = parts[i] ? strlen(s) : port_len;
         if (k > len - 1 - n)
             k = len - 1 - n;
         memcpy(key + n, s, k);

@@ -6,7 +6,6 @@
  * beside the reading: what the reading stage costs above the null loop is
  * the part of the gap the dissection cannot hide. */
 #include <stdio.h>
-#include <string.h>
 
 #include "../capture/facts.h"
 #include "../capture/flow_table.h"

@@ -67,6 +67,9 @@ for s in $SIZES; do
     unset W C M
 done
 
+# result SIZE TOOL N: field N (3 wall, 6 packets) of that run's line.
+result() { printf '%s\n' "${results[@]}" | awk -v s="$1" -v t="$2" -v n="$3" '$1==s && $2==t {print $n}'; }
+
 # Correctness: tlsmon's log against the truth file.
 truth_lines=()
 for s in $SIZES; do
@@ -90,7 +93,7 @@ if command -v valgrind >/dev/null; then
     n0=$(ir build/null_loop "$DATA/empty.pcap")
     t0=$(ir ./tlsmon -q -r "$DATA/empty.pcap" --log /dev/null)
     for s in $SIZES; do
-        pk=$(build/null_loop "$DATA/$s.pcap" | awk '{print $1}')
+        pk=$(result "$s" null 6)
         n1=$(ir build/null_loop "$DATA/$s.pcap")
         t1=$(ir ./tlsmon -q -r "$DATA/$s.pcap" --log /dev/null)
         IPP_NULL[$s]=$(awk -v a="$n1" -v b="$n0" -v p="$pk" 'BEGIN {printf "%.0f", (a - b) / p}')
@@ -105,9 +108,6 @@ for run in $(seq 1 "$RUNS"); do
     empty_walls+="$(measure ./tlsmon -q -r "$DATA/empty.pcap" --log /dev/null | awk '{print $1}') "
 done
 empty_wall=$(tr ' ' '\n' <<<"$empty_walls" | grep . | median)
-
-# result SIZE TOOL N: field N (3 wall, 6 packets) of that run's line.
-result() { printf '%s\n' "${results[@]}" | awk -v s="$1" -v t="$2" -v n="$3" '$1==s && $2==t {print $n}'; }
 
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 {

@@ -593,7 +593,8 @@ static void test_fast_path_matches_general(void **state)
             }
     }
 
-    /* Ethernet/IPv6/TCP (the facts' direct path): versions, payload
+    /* Ethernet/IPv6/TCP (the general path now; a direct path for it was
+     * measured and dropped, and would be held to this): versions, payload
      * lengths, data offsets, payload sizes around the padding rule, both
      * address orders and equal addresses, trailing bytes. */
     static const int v6_totals[] = {-1, -2, -3, -4, -5};

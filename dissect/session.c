@@ -67,7 +67,7 @@ int handshake_resumed(const struct tls_handshake *hs)
 {
     if (!hs->has_sh || hs->sh.is_hrr)
         return 0;
-    if (tls_server_version(&hs->sh) == 0x0304 || hs->sh.selected_version)
+    if (tls_version_is_13(tls_server_version(&hs->sh)) || hs->sh.selected_version)
         return hs->sh.has_psk;
     return hs->has_ch && hs->ch.session_id_len > 0 &&
            hs->ch.session_id_len == hs->sh.session_id_len &&
@@ -218,7 +218,7 @@ static void on_server_hello(struct tls_session *s, int dir, const struct tls_ser
         return;
     }
     /* TLS 1.3 (RFC 8446 section 2): all after the ServerHello is encrypted. */
-    if (!sh->is_hrr && tls_server_version(sh) == 0x0304)
+    if (!sh->is_hrr && tls_version_is_13(tls_server_version(sh)))
         tls_stream_set_encrypted(&s->st[dir]);
 }
 
@@ -281,7 +281,7 @@ static void sink_record(void *ctx, int dir, uint8_t type, uint16_t version, uint
     if (type == TLS_CT_CHANGE_CIPHER_SPEC) {
         /* In TLS 1.3 a ChangeCipherSpec is only for middleboxes (RFC 8446
          * appendix D.4); before it, it switches this side to encryption. */
-        if (!hs || !hs->has_sh || tls_server_version(&hs->sh) != 0x0304)
+        if (!hs || !hs->has_sh || !tls_version_is_13(tls_server_version(&hs->sh)))
             tls_stream_set_encrypted(&s->st[dir]);
         if (hs && hs->has_sh && !hs->sh.is_hrr)
             s->moved_on[dir] = 1;

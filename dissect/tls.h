@@ -132,6 +132,20 @@ int tls_looks_like_record(struct span s);
  * supported_versions when present, else legacy_version. */
 uint16_t tls_client_max_version(const struct tls_client_hello *ch);
 
+/* TLS 1.3 as the RFC numbers it (0x0304) or as one of its drafts did
+ * (0x7fNN, draft NN), which browsers and servers deployed in 2016-2018. */
+static inline int tls_version_is_13(uint16_t v)
+{
+    return v == 0x0304 || (v >> 8) == 0x7f;
+}
+
+/* A draft before 22, whose ServerHello put the draft's number in
+ * server_version and had no session id or compression method. */
+static inline int tls_version_is_early_draft(uint16_t v)
+{
+    return (v >> 8) == 0x7f && (v & 0xff) < 22;
+}
+
 /* The negotiated version: supported_versions when present, else
  * server_version. */
 static inline uint16_t tls_server_version(const struct tls_server_hello *sh)

@@ -210,10 +210,18 @@ int tls_parse_server_hello(struct span body, struct tls_server_hello *sh)
     uint16_t type;
 
     memset(sh, 0, sizeof(*sh));
-    if (!span_u16(&body, &sh->legacy_version) || !span_sub(&body, 32, &random) ||
-        !span_vec8(&body, &sid) || sid.n > 32 || !span_u16(&body, &sh->cipher) ||
-        !span_u8(&body, &sh->compression))
+    if (!span_u16(&body, &sh->legacy_version) || !span_sub(&body, 32, &random))
         return TLS_PARSE_BAD;
+    if (tls_version_is_early_draft(sh->legacy_version)) {
+        /* TLS 1.3 drafts up to 21: no session id and no compression method
+         * (draft 22 put them back, with legacy_version 0x0303). */
+        sid = span_make(NULL, 0);
+        if (!span_u16(&body, &sh->cipher))
+            return TLS_PARSE_BAD;
+    } else if (!span_vec8(&body, &sid) || sid.n > 32 || !span_u16(&body, &sh->cipher) ||
+               !span_u8(&body, &sh->compression)) {
+        return TLS_PARSE_BAD;
+    }
     memcpy(sh->random, random.p, 32);
     memcpy(sh->session_id, sid.p, sid.n);
     sh->session_id_len = (uint8_t)sid.n;
@@ -341,7 +349,7 @@ int tls_version_rank(uint16_t v)
     case 0xfefc:
         return 6;
     default:
-        return 0;
+        return tls_version_is_13(v) ? 6 : 0; /* a TLS 1.3 draft */
     }
 }
 

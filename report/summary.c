@@ -61,8 +61,8 @@ enum vbucket version_bucket(uint16_t v)
         return VB_DTLS12;
     case 0xfefc:
         return VB_DTLS13;
-    default:
-        return VB_OTHER;
+    default: /* TLS 1.3 drafts count as TLS 1.3: not old TLS */
+        return tls_version_is_13(v) ? VB_TLS13 : VB_OTHER;
     }
 }
 

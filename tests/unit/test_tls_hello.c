@@ -193,6 +193,28 @@ static void test_server_hello_tls1_3(void **state)
     tu_bytes_free(&rec);
 }
 
+/* Drafts before 22 (deployed by Chrome and Firefox in 2016-2017) had no
+ * session id or compression method: read as TLS 1.2's layout, the cipher
+ * would come from the random's bytes. Values from tshark's dissection. */
+static void test_server_hello_tls1_3_draft(void **state)
+{
+    (void)state;
+    struct tu_bytes rec;
+    parse_sh_ok(FX_DRAFT14_SH, &rec);
+    assert_int_equal(tls_server_version(&sh), 0x7f0e);
+    assert_true(tls_version_is_13(tls_server_version(&sh)));
+    assert_int_equal(sh.cipher, 0xcca9); /* TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 */
+    ASSERT_LIST(sh.extensions, sh.n_extensions, 40); /* the drafts' key_share */
+    assert_int_equal(sh.session_id_len, 0);
+    assert_false(sh.is_hrr);
+    /* Ranked with TLS 1.3, named by nothing in the log's table. */
+    assert_int_equal(tls_version_rank(0x7f0e), tls_version_rank(0x0304));
+    assert_null(tls_version_number(0x7f0e));
+    assert_false(tls_version_is_13(0x0303));
+    assert_false(tls_version_is_early_draft(0x7f16)); /* draft 22: the RFC's layout */
+    tu_bytes_free(&rec);
+}
+
 static void test_hello_retry_request(void **state)
 {
     (void)state;
@@ -554,6 +576,7 @@ int main(void)
         cmocka_unit_test(test_server_hello_tls1_0_and_1_1),
         cmocka_unit_test(test_server_hello_tls1_2),
         cmocka_unit_test(test_server_hello_tls1_3),
+        cmocka_unit_test(test_server_hello_tls1_3_draft),
         cmocka_unit_test(test_hello_retry_request),
         cmocka_unit_test(test_is_grease),
         cmocka_unit_test(test_chrome_grease),

@@ -423,6 +423,13 @@ static inline void tu_run_capture(const char *rel, int only_src_port, struct tu_
     "7094dfde2fae965e90337a4b4c5c840b86caabaca5ab87a6e290440145ae7629130200002e002b0002030400"     \
     "330024001d0020232131aa29442dc2c135ef23f856e6990d455f6d39b9a991e0710e2daf6a3421"
 
+/* Zeek's testing/btest/Traces/tls/tls13draft16-chrome55.0.2879.0-canary.pcap frame 6: a
+ * TLS 1.3 draft-14 ServerHello record (server_version 0x7f0e, no session id
+ * or compression method), 87 bytes. */
+#define FX_DRAFT14_SH                                                                              \
+    "16030100520200004e7f0e69227472e1cf935045d8d2044a450625a053f795ba8328905628727a06778e8ecc"     \
+    "a9002800280024001d00204f13c5d0745e883bc27f7d2195de1f45a1aea163641d85c9aac224992c73bb11"
+
 /* corpus/ndpi/google_ssl.pcap frame 4: SSLv2-format ClientHello record (whole TCP payload), 126
  * bytes. */
 #define FX_SSLV2_CH                                                                                \

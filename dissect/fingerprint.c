@@ -127,7 +127,7 @@ int fingerprint_ja3s(const struct tls_server_hello *sh, char out[JA3_HEX_LEN + 1
 {
     char buf[8 + 6 * TLS_MAX_EXTENSIONS + 16];
     struct strbuf b = {buf, 0, sizeof(buf)};
-    if (sh->truncated)
+    if (sh->truncated || sh->sslv2_format) /* JA3S is defined on TLS ServerHellos */
         return 0;
     buf[0] = 0;
     sb_dec(&b, sh->legacy_version);
@@ -385,7 +385,7 @@ static struct server_cache_entry server_cache[SERVER_CACHE];
 
 int fingerprint_server(const struct tls_server_hello *sh, char ja3s[JA3_HEX_LEN + 1])
 {
-    if (sh->truncated)
+    if (sh->truncated || sh->sslv2_format)
         return 0;
     key_cache();
     uint16_t in[2 + TLS_MAX_EXTENSIONS];

@@ -67,6 +67,8 @@ int handshake_resumed(const struct tls_handshake *hs)
 {
     if (!hs->has_sh || hs->sh.is_hrr)
         return 0;
+    if (hs->sh.sslv2_format)
+        return hs->sh.sslv2_session_id_hit;
     if (tls_version_is_13(tls_server_version(&hs->sh)) || hs->sh.selected_version)
         return hs->sh.has_psk;
     return hs->has_ch && hs->ch.session_id_len > 0 &&
@@ -259,6 +261,18 @@ static void sink_handshake(void *ctx, int dir, uint8_t type, struct span body)
 static void sink_sslv2_hello(void *ctx, int dir, struct span msg)
 {
     struct tls_session *s = ctx;
+    uint8_t type;
+    if (span_peek_u8(&msg, 0, &type) && type == TLS_SSLV2_SERVER_HELLO) {
+        session_stats.server_hellos++;
+        if (tls_parse_sslv2_server_hello(msg, &scratch.sh) != TLS_PARSE_OK) {
+            session_stats.unparsable_hellos++;
+            return;
+        }
+        on_server_hello(s, dir, &scratch.sh);
+        s->sslv2_client_records = 0;
+        tls_stream_set_sslv2_records(&s->st[!dir]);
+        return;
+    }
     session_stats.sslv2_hellos++;
     if (tls_parse_sslv2_client_hello(msg, &scratch.ch) != TLS_PARSE_OK) {
         session_stats.unparsable_hellos++;
@@ -272,12 +286,42 @@ static int version_index(uint16_t v)
     return v >= 0x0300 && v <= 0x0304 ? v - 0x0300 : 5;
 }
 
+/* An SSL 2.0 record after the SERVER-HELLO. The client sends
+ * CLIENT-MASTER-KEY in clear, then CLIENT-FINISHED encrypted (only the
+ * latter on a session-id hit); the server's next record is SERVER-VERIFY,
+ * encrypted (with a 16-byte MAC), or a 3-byte ERROR in clear. */
+static void sslv2_record(struct tls_session *s, int dir, uint16_t len)
+{
+    struct tls_handshake *hs = s->hs;
+    if (!hs || !hs->has_sh || !hs->sh.sslv2_format)
+        return;
+    if (dir == s->client_dir) {
+        unsigned clear = hs->sh.sslv2_session_id_hit ? 0 : 1;
+        if (++s->sslv2_client_records > clear)
+            s->moved_on[dir] = 1;
+    } else if (len < 16 && !s->moved_on[dir]) {
+        settle(s, SETTLE_ALERT); /* the server's ERROR: no TLS alert number */
+        s->finished = 1;
+        return;
+    } else {
+        s->moved_on[dir] = 1;
+    }
+    if (s->moved_on[0] && s->moved_on[1]) {
+        hs->established = 1;
+        settle(s, SETTLE_ESTABLISHED);
+        s->finished = 1;
+    }
+}
+
 static void sink_record(void *ctx, int dir, uint8_t type, uint16_t version, uint16_t len)
 {
     struct tls_session *s = ctx;
     struct tls_handshake *hs = s->hs;
-    (void)len;
     session_stats.records_by_version[version_index(version)]++;
+    if (type == TLS_CT_SSLV2) {
+        sslv2_record(s, dir, len);
+        return;
+    }
     if (type == TLS_CT_CHANGE_CIPHER_SPEC) {
         /* In TLS 1.3 a ChangeCipherSpec is only for middleboxes (RFC 8446
          * appendix D.4); before it, it switches this side to encryption. */

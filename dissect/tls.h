@@ -30,12 +30,18 @@ enum {
     TLS_CT_ALERT = 21,
     TLS_CT_HANDSHAKE = 22,
     TLS_CT_APPLICATION_DATA = 23,
+    /* Not a TLS type: how tls_stream reports an SSLv2 record (which has
+     * none) after an SSLv2 SERVER-HELLO. */
+    TLS_CT_SSLV2 = 0,
 };
 
 /* Handshake types used here (RFC 8446 section 4). */
 enum {
     TLS_HS_CLIENT_HELLO = 1,
     TLS_HS_SERVER_HELLO = 2,
+    /* SSLv2 message types (RFC 6101 appendix E; the SSL 2.0 draft of 1995). */
+    TLS_SSLV2_ERROR = 0,
+    TLS_SSLV2_SERVER_HELLO = 4,
 };
 
 /* Extension types (IANA TLS ExtensionType Values). */
@@ -96,7 +102,9 @@ struct tls_server_hello {
     uint8_t has_psk;
     uint8_t truncated;
     uint8_t session_id_len;
-    uint8_t alpn_len; /* selected protocol name */
+    uint8_t alpn_len;             /* selected protocol name */
+    uint8_t sslv2_format;         /* an SSLv2 SERVER-HELLO: no suite, no extensions */
+    uint8_t sslv2_session_id_hit; /* its SESSION-ID-HIT: the session resumed */
     uint16_t n_extensions;
     uint8_t random[32];
     uint8_t session_id[32];
@@ -121,8 +129,16 @@ int tls_parse_server_hello(struct span body, struct tls_server_hello *sh);
  * record length, starting at msg_type (RFC 6101 appendix E.2). */
 int tls_parse_sslv2_client_hello(struct span msg, struct tls_client_hello *ch);
 
-/* Does this look like the start of an SSLv2-format ClientHello record? Needs
- * at least 5 bytes; returns the record's message length or 0. */
+/* Parse an SSLv2 SERVER-HELLO message (from msg_type on), the answer of a
+ * server that speaks SSL 2.0 itself: version 0x0002, the connection id in
+ * random (right-aligned, as the challenge), no cipher suite (SSL 2.0's
+ * 3-byte cipher kinds have no TLS number; the client picks one later). */
+int tls_parse_sslv2_server_hello(struct span msg, struct tls_server_hello *sh);
+
+/* Does this look like the start of an SSLv2 record holding a ClientHello
+ * (CLIENT-HELLO, or a TLS client's SSLv2-compatible hello) or an SSL 2.0
+ * SERVER-HELLO? Needs at least 5 bytes; returns the record's message
+ * length or 0. */
 size_t tls_sslv2_hello_record_len(struct span s);
 
 /* Does this look like a TLS record header (type 20..23, version 3.x)? */

@@ -250,16 +250,41 @@ static int sslv2_version_ok(uint16_t v)
 
 size_t tls_sslv2_hello_record_len(struct span s)
 {
-    uint8_t b0, b1, type;
+    uint8_t b0, b1, type, b3, b4;
     uint16_t version;
-    /* 2-byte header with the top bit set (no padding), then msg_type 1. */
+    /* 2-byte header with the top bit set (no padding), then the message. */
     if (!span_peek_u8(&s, 0, &b0) || !span_peek_u8(&s, 1, &b1) || !span_peek_u8(&s, 2, &type) ||
-        !span_peek_u16(&s, 3, &version))
-        return 0;
-    if (!(b0 & 0x80) || type != TLS_HS_CLIENT_HELLO || !sslv2_version_ok(version))
+        !span_peek_u8(&s, 3, &b3) || !span_peek_u8(&s, 4, &b4) || !(b0 & 0x80))
         return 0;
     size_t len = ((size_t)(b0 & 0x7f) << 8) | b1;
-    return len >= 9 ? len : 0;
+    if (type == TLS_HS_CLIENT_HELLO) /* msg_type, version */
+        return sslv2_version_ok((uint16_t)(b3 << 8 | b4)) && len >= 9 ? len : 0;
+    /* SERVER-HELLO: session-id-hit, certificate type (none on a hit, else
+     * X.509), then version 2 when the bytes are here. */
+    if (type != TLS_SSLV2_SERVER_HELLO || b3 > 1 || b4 > 1 ||
+        (span_peek_u16(&s, 5, &version) && version != 0x0002))
+        return 0;
+    return len >= 11 ? len : 0;
+}
+
+int tls_parse_sslv2_server_hello(struct span msg, struct tls_server_hello *sh)
+{
+    uint8_t type, hit, cert_type;
+    uint16_t cert_len, specs_len, cid_len;
+    struct span cert, specs, cid;
+
+    memset(sh, 0, sizeof(*sh));
+    sh->sslv2_format = 1;
+    if (!span_u8(&msg, &type) || type != TLS_SSLV2_SERVER_HELLO || !span_u8(&msg, &hit) ||
+        !span_u8(&msg, &cert_type) || !span_u16(&msg, &sh->legacy_version) ||
+        !span_u16(&msg, &cert_len) || !span_u16(&msg, &specs_len) || !span_u16(&msg, &cid_len) ||
+        hit > 1 || sh->legacy_version != 0x0002 || specs_len % 3 || cid_len < 16 || cid_len > 32 ||
+        !span_sub(&msg, cert_len, &cert) || !span_sub(&msg, specs_len, &specs) ||
+        !span_sub(&msg, cid_len, &cid))
+        return TLS_PARSE_BAD;
+    sh->sslv2_session_id_hit = hit;
+    memcpy(sh->random + 32 - cid.n, cid.p, cid.n); /* tells a repeat apart */
+    return TLS_PARSE_OK;
 }
 
 int tls_parse_sslv2_client_hello(struct span msg, struct tls_client_hello *ch)

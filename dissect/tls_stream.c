@@ -181,10 +181,40 @@ static void feed_sslv2(struct tls_stream *ts, int dir, struct span *data,
     memcpy(ts->buf + ts->hs_have, piece.p, take);
     ts->hs_have += (uint32_t)take;
     if (ts->hs_have == ts->hs_len) {
-        sink->sslv2_hello(ctx, dir, span_make(ts->buf, ts->hs_len));
-        ts->state = TLS_STREAM_RECORDS; /* the server answers in TLS records */
+        /* A client goes on in the record layer the server answers in (the
+         * session says when that is SSL 2.0); a server that answered in
+         * SSL 2.0 goes on in it. */
+        ts->state =
+            ts->buf[0] == TLS_SSLV2_SERVER_HELLO ? TLS_STREAM_SSLV2_RECORDS : TLS_STREAM_RECORDS;
         ts->rec_left = 0;
+        sink->sslv2_hello(ctx, dir, span_make(ts->buf, ts->hs_len));
     }
+}
+
+void tls_stream_set_sslv2_records(struct tls_stream *ts)
+{
+    if (ts->state == TLS_STREAM_RECORDS && ts->rec_left == 0 && ts->hdr_have == 0)
+        ts->state = TLS_STREAM_SSLV2_RECORDS;
+}
+
+/* SSL 2.0 records: a 2-byte header with the top bit set, else a 3-byte one
+ * (with a padding count); only their lengths are reported. */
+static void feed_sslv2_records(struct tls_stream *ts, int dir, struct span *data,
+                               const struct tls_stream_sink *sink, void *ctx)
+{
+    if (ts->rec_left == 0) {
+        span_u8(data, &ts->hdr[ts->hdr_have++]);
+        if (ts->hdr_have < ((ts->hdr[0] & 0x80) ? 2 : 3))
+            return;
+        uint8_t mask = (ts->hdr[0] & 0x80) ? 0x7f : 0x3f;
+        ts->rec_left = (uint32_t)(ts->hdr[0] & mask) << 8 | ts->hdr[1];
+        ts->hdr_have = 0;
+        sink->record(ctx, dir, TLS_CT_SSLV2, 0x0002, (uint16_t)ts->rec_left);
+        return;
+    }
+    size_t take = data->n < ts->rec_left ? data->n : ts->rec_left;
+    span_skip(data, take);
+    ts->rec_left -= (uint32_t)take;
 }
 
 void tls_stream_feed(struct tls_stream *ts, int dir, struct span data,
@@ -193,6 +223,10 @@ void tls_stream_feed(struct tls_stream *ts, int dir, struct span data,
     while (data.n > 0) {
         if (ts->state == TLS_STREAM_SSLV2) {
             feed_sslv2(ts, dir, &data, sink, ctx);
+            continue;
+        }
+        if (ts->state == TLS_STREAM_SSLV2_RECORDS) {
+            feed_sslv2_records(ts, dir, &data, sink, ctx);
             continue;
         }
         if (ts->state != TLS_STREAM_START && ts->state != TLS_STREAM_RECORDS)

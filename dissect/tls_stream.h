@@ -19,20 +19,24 @@
 struct tls_stream_sink {
     /* A whole ClientHello/ServerHello (type, body after the 4-byte header). */
     void (*handshake)(void *ctx, int dir, uint8_t type, struct span body);
-    /* An SSLv2-format ClientHello (msg from msg_type on). */
+    /* An SSLv2-format ClientHello, or an SSL 2.0 SERVER-HELLO (msg from
+     * msg_type on). */
     void (*sslv2_hello)(void *ctx, int dir, struct span msg);
-    /* Every record header (content type, record version, length). */
+    /* Every record header (content type, record version, length); after
+     * an SSL 2.0 SERVER-HELLO, SSLv2 records as type TLS_CT_SSLV2,
+     * version 0x0002. */
     void (*record)(void *ctx, int dir, uint8_t type, uint16_t version, uint16_t len);
     /* The first two bytes of a plaintext alert (level, description). */
     void (*alert)(void *ctx, int dir, uint8_t level, uint8_t desc);
 };
 
 enum tls_stream_state {
-    TLS_STREAM_START = 0, /* nothing seen yet */
-    TLS_STREAM_RECORDS,   /* inside the record layer */
-    TLS_STREAM_SSLV2,     /* inside an SSLv2-format hello record */
-    TLS_STREAM_NOT_TLS,   /* the first bytes were not TLS */
-    TLS_STREAM_BROKEN,    /* lost framing (bad header, oversize message) */
+    TLS_STREAM_START = 0,     /* nothing seen yet */
+    TLS_STREAM_RECORDS,       /* inside the record layer */
+    TLS_STREAM_SSLV2,         /* inside an SSLv2-format hello record */
+    TLS_STREAM_SSLV2_RECORDS, /* SSL 2.0 spoken: SSLv2 records from here on */
+    TLS_STREAM_NOT_TLS,       /* the first bytes were not TLS */
+    TLS_STREAM_BROKEN,        /* lost framing (bad header, oversize message) */
 };
 
 struct tls_stream {
@@ -71,6 +75,10 @@ static inline void tls_stream_set_encrypted(struct tls_stream *ts)
 {
     ts->encrypted = 1;
 }
+
+/* The peer answered in SSL 2.0: this direction's records are SSLv2 records
+ * from here on (if it is between records). */
+void tls_stream_set_sslv2_records(struct tls_stream *ts);
 
 void tls_stream_free(struct tls_stream *ts);
 

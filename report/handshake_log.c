@@ -496,7 +496,8 @@ static void record_head_json(struct json *j, int64_t ts_us, const char *dataset,
 struct outcome_key {
     uint16_t version, cipher;
     uint8_t has_sh, established, resumed, alpn_len;
-    char alpn[32]; /* longer ALPN values are rendered, not kept */
+    uint8_t no_cipher; /* SSL 2.0: its cipher kinds have no TLS number */
+    char alpn[32];     /* longer ALPN values are rendered, not kept */
 };
 #define OUTCOME_SETS 256
 #define OUTCOME_TEXT 224
@@ -514,7 +515,8 @@ static void outcome_render(struct json *j, const struct outcome_key *k, const ch
     char buf[8];
     if (k->has_sh) {
         version_json(j, k->version);
-        json_string_trusted(j, "cipher", cipher_display_name(k->cipher, buf));
+        if (!k->no_cipher)
+            json_string_trusted(j, "cipher", cipher_display_name(k->cipher, buf));
     }
     json_bool(j, "established", k->established);
     if (k->has_sh)
@@ -533,6 +535,7 @@ static void outcome_json(struct json *j, const struct tls_handshake *hs)
     if (k.has_sh) {
         k.version = tls_server_version(&hs->sh);
         k.cipher = hs->sh.cipher;
+        k.no_cipher = hs->sh.sslv2_format;
         k.resumed = (uint8_t)handshake_resumed(hs);
         alpn_len = hs->sh.alpn_len;
     }

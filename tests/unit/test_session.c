@@ -289,6 +289,81 @@ static void feed_hex(int dir, const char *hex, int64_t t)
     tu_bytes_free(&b);
 }
 
+/* ---- stacks no Debian package speaks any more (tests/fixtures/zeek/) ------------ */
+
+/* An SSL 2.0 server: its SERVER-HELLO is the negotiated version, and the
+ * handshake is established once CLIENT-MASTER-KEY and both sides'
+ * encrypted records have passed. */
+static void test_sslv2_server_hello(void **state)
+{
+    (void)state;
+    tu_run_capture("tests/fixtures/zeek/ssl-v2.pcap", 0, &got);
+    const struct tls_handshake *hs = one_handshake();
+    assert_ep(&hs->client, "192.168.4.149", 59062);
+    assert_ep(&hs->server, "91.227.4.92", 443);
+    assert_true(hs->ch.sslv2_format);
+    assert_int_equal(tls_client_max_version(&hs->ch), 0x0002);
+    assert_true(hs->has_sh);
+    assert_true(hs->sh.sslv2_format);
+    assert_int_equal(tls_server_version(&hs->sh), 0x0002);
+    assert_true(hs->established);
+    assert_int_equal(hs->settle, SETTLE_ESTABLISHED);
+    assert_false(handshake_resumed(hs));
+    char ja3s[JA3_HEX_LEN + 1];
+    assert_false(fingerprint_server(&hs->sh, ja3s)); /* JA3S is for TLS ServerHellos */
+    assert_int_equal(session_stats.sslv2_hellos, 1);
+    assert_int_equal(session_stats.server_hellos, 1);
+    assert_int_equal(session_stats.unparsable_hellos, 0);
+}
+
+/* The same hellos, then the server's ERROR record in clear (2-byte header,
+ * msg type 0, NO-CIPHER-ERROR): the handshake failed. */
+static void test_sslv2_server_error(void **state)
+{
+    (void)state;
+    struct tu_pcap pc;
+    tu_pcap_load("tests/fixtures/zeek/ssl-v2.pcap", &pc);
+    start_session();
+    static const size_t frames[2] = {4, 6}; /* CLIENT-HELLO, SERVER-HELLO */
+    for (int i = 0; i < 2; i++) {
+        struct packet_view pv;
+        const struct tu_frame *f = &pc.f[frames[i] - 1];
+        assert_int_equal(decode_packet(pc.linktype, f->data, f->caplen, f->len, &pv), DECODE_OK);
+        session_data(&sess, i, span_make(pv.payload, pv.payload_len), f->ts_us);
+    }
+    tu_pcap_free(&pc);
+    assert_int_equal(got.settles, 0);
+    feed_hex(1, "8003000001", 900);
+    assert_int_equal(got.settles, 1);
+    assert_true(got.hs[0].sh.sslv2_format);
+    assert_false(got.hs[0].established);
+    assert_int_equal(got.hs[0].settle, SETTLE_ALERT);
+}
+
+/* TLS 1.3 drafts before 22: a ServerHello without session id or
+ * compression method, and all after it encrypted. */
+static void test_tls1_3_draft_server_hello(void **state)
+{
+    (void)state;
+    tu_run_capture("tests/fixtures/zeek/tls13draft16-chrome55.0.2879.0-canary.pcap", 0, &got);
+    assert_int_equal(got.settles, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(tls_server_version(&got.hs[i].sh), 0x7f0e);
+        assert_int_equal(got.hs[i].sh.cipher, 0xcca9); /* as tshark reads it */
+        assert_true(got.hs[i].established);
+        assert_false(handshake_resumed(&got.hs[i]));
+    }
+    assert_int_equal(session_stats.unparsable_hellos, 0);
+
+    setup(NULL);
+    tu_run_capture("tests/fixtures/zeek/tls-13draft19-early-data.pcap", 0, &got);
+    assert_int_equal(got.settles, 2);
+    assert_int_equal(tls_server_version(&got.hs[1].sh), 0x7f13);
+    assert_int_equal(got.hs[1].sh.cipher, 0x1302); /* TLS_AES_256_GCM_SHA384 */
+    assert_true(got.hs[1].established);
+    assert_true(handshake_resumed(&got.hs[1])); /* pre_shared_key in its ServerHello */
+}
+
 static void test_repeated_and_next_client_hello(void **state)
 {
     (void)state;
@@ -382,6 +457,9 @@ int main(void)
         cmocka_unit_test_setup(test_client_in_direction_1, setup),
         cmocka_unit_test_setup(test_not_tls, setup),
         cmocka_unit_test_setup(test_unparsable_hello_counted, setup),
+        cmocka_unit_test_setup(test_sslv2_server_hello, setup),
+        cmocka_unit_test_setup(test_sslv2_server_error, setup),
+        cmocka_unit_test_setup(test_tls1_3_draft_server_hello, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

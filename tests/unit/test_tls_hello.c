@@ -345,6 +345,37 @@ static void test_sslv2_client_hello(void **state)
     tu_bytes_free(&tls);
 }
 
+/* tests/fixtures/zeek/ssl-v2.pcap frame 6: an SSL 2.0 SERVER-HELLO (tshark:
+ * no session-id hit, X.509, version 2, certificate 903 bytes, 18 bytes of
+ * cipher specs, a 16-byte connection id), 950 bytes in one record. */
+static void test_sslv2_server_hello(void **state)
+{
+    (void)state;
+    struct tu_pcap pc;
+    struct packet_view pv;
+    tu_pcap_load("tests/fixtures/zeek/ssl-v2.pcap", &pc);
+    const struct tu_frame *f = &pc.f[5];
+    assert_int_equal(decode_packet(pc.linktype, f->data, f->caplen, f->len, &pv), DECODE_OK);
+    struct span rec = span_make(pv.payload, pv.payload_len);
+    assert_int_equal(rec.n, 950);
+    assert_int_equal(tls_sslv2_hello_record_len(rec), 948);
+    struct span msg = span_make(rec.p + 2, 948);
+    assert_int_equal(tls_parse_sslv2_server_hello(msg, &sh), TLS_PARSE_OK);
+    assert_true(sh.sslv2_format);
+    assert_int_equal(tls_server_version(&sh), 0x0002);
+    assert_false(sh.sslv2_session_id_hit);
+    assert_int_equal(sh.n_extensions, 0);
+    assert_memory_equal(sh.random + 16, rec.p + 950 - 16, 16); /* the connection id */
+    /* Cut anywhere, it is no hello; nor is it a ClientHello. */
+    for (size_t n = 0; n < msg.n; n += 97)
+        assert_int_equal(tls_parse_sslv2_server_hello(span_make(msg.p, n), &sh), TLS_PARSE_BAD);
+    assert_int_equal(tls_parse_sslv2_client_hello(msg, &ch), TLS_PARSE_BAD);
+    /* A session-id hit byte other than 0 or 1 is not SSL 2.0. */
+    uint8_t bad[5] = {rec.p[0], rec.p[1], 4, 2, 1};
+    assert_int_equal(tls_sslv2_hello_record_len(span_make(bad, 5)), 0);
+    tu_pcap_free(&pc);
+}
+
 /* ---- version names -------------------------------------------------------------- */
 
 static void test_version_names(void **state)
@@ -364,13 +395,16 @@ static void test_version_names(void **state)
         assert_string_equal(tls_version_number(t[i].v), t[i].num);
         assert_int_equal(tls_version_rank(t[i].v), t[i].rank);
     }
-    /* Never named by guess: TLS 1.3 draft 28, unassigned, GREASE, 0. */
-    static const uint16_t unknown[] = {0x7f1c, 0x0305, 0xfefe, 0x0a0a, 0x0000, 0x0200};
+    /* Never named by guess: unassigned, GREASE, 0. */
+    static const uint16_t unknown[] = {0x0305, 0xfefe, 0x0a0a, 0x0000, 0x0200};
     for (size_t i = 0; i < sizeof(unknown) / sizeof(*unknown); i++) {
         assert_null(tls_version_protocol(unknown[i]));
         assert_null(tls_version_number(unknown[i]));
         assert_int_equal(tls_version_rank(unknown[i]), 0);
     }
+    /* TLS 1.3 draft 28: not named either, but ranked with TLS 1.3. */
+    assert_null(tls_version_number(0x7f1c));
+    assert_int_equal(tls_version_rank(0x7f1c), 6);
 }
 
 static void test_looks_like_record(void **state)
@@ -582,6 +616,7 @@ int main(void)
         cmocka_unit_test(test_chrome_grease),
         cmocka_unit_test(test_client_max_version_rules),
         cmocka_unit_test(test_sslv2_client_hello),
+        cmocka_unit_test(test_sslv2_server_hello),
         cmocka_unit_test(test_version_names),
         cmocka_unit_test(test_looks_like_record),
         cmocka_unit_test(test_truncated_client_hellos),

@@ -225,6 +225,7 @@ struct quic_state {
     int8_t client_dir;       /* -1 until a client Initial has been opened */
     uint8_t have_keys;
     uint8_t retry_pending; /* a Retry chose the DCID: the streams carry on */
+    uint8_t retry_closed;  /* a Retry or a server Initial came: no Retry counts now */
     uint8_t vn_pending;    /* Version Negotiation: the client will start over */
     uint8_t seen_long;
     struct quic_initial_keys keys[2]; /* [0] client's packets, [1] server's */
@@ -747,6 +748,7 @@ static void new_attempt(struct quic_state *qs)
         crypto_reset(&qs->d[d].cs);
         qs->d[d].largest_pn = -1;
     }
+    qs->retry_closed = 0;
 }
 
 /* Another version, keys from the DCID already kept. Compatible version
@@ -809,6 +811,8 @@ static int open_initial(struct quic_state *qs, int dir, const struct long_header
                  (side == 0 && open_client_own_dcid(qs, dir, h, o));
     if (!opened)
         return 0;
+    if (side == 1)
+        qs->retry_closed = 1;
     if ((int64_t)o->pn > qs->d[dir].largest_pn)
         qs->d[dir].largest_pn = (int64_t)o->pn;
     return 1;
@@ -832,8 +836,10 @@ static void on_initial(struct quic_state *qs, int dir, const struct long_header 
 
 /* A Retry (server to client) names the DCID of the client's next Initials
  * in its SCID (RFC 9000 section 17.2.5.2), and Initial keys are derived
- * from that DCID from then on (RFC 9001 section 5.2). The integrity tag is
- * not checked: a wrong Retry costs at most a re-derivation when the
+ * from that DCID from then on (RFC 9001 section 5.2). The client takes one
+ * Retry per connection attempt, and none after an Initial from the server
+ * (the same section): later ones leave the keys alone. The integrity tag
+ * is not checked: a wrong Retry costs at most a re-derivation when the
  * client's next Initial does not open. */
 static void on_retry(struct quic_state *qs, int dir, const struct long_header *h)
 {
@@ -841,13 +847,14 @@ static void on_retry(struct quic_state *qs, int dir, const struct long_header *h
     const uint8_t *salt =
         qs->have_keys && qs->key_version == h->version ? qs->key_salt : h->qv->salt;
     quic_stats.retry++;
-    if (qs->client_dir == dir || !derive_keys(h->qv, salt, h->scid, 0, &k[0]) ||
+    if (qs->client_dir == dir || qs->retry_closed || !derive_keys(h->qv, salt, h->scid, 0, &k[0]) ||
         !derive_keys(h->qv, salt, h->scid, 1, &k[1]))
         return;
     if (qs->client_dir < 0)
         qs->client_dir = (int8_t)(dir ^ 1);
     set_keys(qs, h->version, salt, h->scid, k);
     qs->retry_pending = 1;
+    qs->retry_closed = 1;
 }
 
 /* ---- datagrams ------------------------------------------------------------------------ */

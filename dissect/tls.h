@@ -155,11 +155,14 @@ static inline int tls_version_is_13(uint16_t v)
     return v == 0x0304 || (v >> 8) == 0x7f;
 }
 
-/* A draft before 22, whose ServerHello put the draft's number in
- * server_version and had no session id or compression method. */
-static inline int tls_version_is_early_draft(uint16_t v)
+/* A ServerHello of a TLS 1.3 draft before 22, which had no session id or
+ * compression method: its server_version is the draft's number, or 0x0304
+ * itself as early implementations sent it (the RFC's ServerHello always
+ * says 0x0303 there and names 1.3 in supported_versions). */
+static inline int tls_server_hello_has_draft_layout(uint16_t server_version)
 {
-    return (v >> 8) == 0x7f && (v & 0xff) < 22;
+    return server_version == 0x0304 ||
+           ((server_version >> 8) == 0x7f && (server_version & 0xff) < 22);
 }
 
 /* The negotiated version: supported_versions when present, else

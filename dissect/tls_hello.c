@@ -204,7 +204,10 @@ static int parse_server_extension(uint16_t type, struct span ext, struct tls_ser
     }
 }
 
-int tls_parse_server_hello(struct span body, struct tls_server_hello *sh)
+/* draft_layout: TLS 1.3 drafts up to 21 had no session id and no
+ * compression method (draft 22 put them back, with legacy_version 0x0303);
+ * such a hello must then fill the body exactly. */
+static int parse_server_hello(struct span body, struct tls_server_hello *sh, int draft_layout)
 {
     struct span random, sid, exts, ext;
     uint16_t type;
@@ -212,9 +215,7 @@ int tls_parse_server_hello(struct span body, struct tls_server_hello *sh)
     memset(sh, 0, sizeof(*sh));
     if (!span_u16(&body, &sh->legacy_version) || !span_sub(&body, 32, &random))
         return TLS_PARSE_BAD;
-    if (tls_version_is_early_draft(sh->legacy_version)) {
-        /* TLS 1.3 drafts up to 21: no session id and no compression method
-         * (draft 22 put them back, with legacy_version 0x0303). */
+    if (draft_layout) {
         sid = span_make(NULL, 0);
         if (!span_u16(&body, &sh->cipher))
             return TLS_PARSE_BAD;
@@ -228,7 +229,7 @@ int tls_parse_server_hello(struct span body, struct tls_server_hello *sh)
     sh->is_hrr = memcmp(sh->random, hrr_random, 32) == 0;
     if (body.n == 0)
         return TLS_PARSE_OK;
-    if (!span_vec16(&body, &exts))
+    if (!span_vec16(&body, &exts) || (draft_layout && body.n))
         return TLS_PARSE_BAD;
     while (exts.n > 0) {
         if (!span_u16(&exts, &type) || !span_vec16(&exts, &ext))
@@ -241,6 +242,16 @@ int tls_parse_server_hello(struct span body, struct tls_server_hello *sh)
             return TLS_PARSE_BAD;
     }
     return TLS_PARSE_OK;
+}
+
+int tls_parse_server_hello(struct span body, struct tls_server_hello *sh)
+{
+    uint16_t v;
+    if (span_peek_u16(&body, 0, &v) && tls_server_hello_has_draft_layout(v) &&
+        parse_server_hello(body, sh, 1) == TLS_PARSE_OK)
+        return TLS_PARSE_OK;
+    /* Any other, or a 0x0304 hello in the RFC's layout after all. */
+    return parse_server_hello(body, sh, 0);
 }
 
 static int sslv2_version_ok(uint16_t v)

@@ -1020,8 +1020,9 @@ static void on_capture_handshake(void *ctx, int dir, uint8_t type, struct span b
     }
 }
 
-/* Every UDP datagram of a corpus capture, per flow (the first sender is
- * direction 0), through quic_datagram; skipped when the corpus is absent. */
+/* Every UDP datagram of a corpus capture (or, for a name with a '/', of
+ * that file of the repository), per flow (the first sender is direction
+ * 0), through quic_datagram; skipped when the corpus is absent. */
 static int run_corpus_capture(const char *name, struct capture_result *cr)
 {
     static const struct tls_stream_sink sink = {on_capture_handshake, NULL, NULL, NULL};
@@ -1030,7 +1031,7 @@ static int run_corpus_capture(const char *name, struct capture_result *cr)
     struct quic_state *qs[MAX_FLOWS];
     struct tu_pcap pc;
     int nflows = 0;
-    snprintf(rel, sizeof(rel), "../shared/corpus/ndpi/%s", name);
+    snprintf(rel, sizeof(rel), "%s%s", strchr(name, '/') ? "" : "../shared/corpus/ndpi/", name);
     memset(cr, 0, sizeof(*cr));
     if (!tu_find(rel, path, sizeof(path)))
         return 0;
@@ -1138,6 +1139,22 @@ static void test_corpus_forcing_vn(void **state)
     assert_int_equal(quic_stats.decrypt_failed, 0);
 }
 
+/* Two Retries; the client takes the first and discards the second (RFC
+ * 9000 section 17.2.5.2: one Retry per attempt), so the server's Initials
+ * use keys from the first Retry's SCID, not the second's. */
+static void test_second_retry_discarded(void **state)
+{
+    (void)state;
+    struct capture_result cr;
+    RUN_CORPUS("tests/fixtures/suricata-verify/quic-retry-multiple.pcap", &cr);
+    assert_int_equal(quic_stats.retry, 2);
+    assert_int_equal(cr.client_hellos, 1); /* the repeats are one stream */
+    assert_int_equal(cr.server_hellos, 1);
+    assert_string_equal(cr.sni, "public-api.wordpress.com");
+    assert_int_equal(quic_stats.decrypt_failed, 0);
+    assert_int_equal(cr.unparsable, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1155,6 +1172,7 @@ int main(void)
         cmocka_unit_test_setup(test_crypto_bound, reset_stats),
         cmocka_unit_test_setup_teardown(test_crypto_budget, save_budget, restore_budget),
         cmocka_unit_test_setup(test_retry, reset_stats),
+        cmocka_unit_test_setup(test_second_retry_discarded, reset_stats),
         cmocka_unit_test_setup(test_version_negotiation, reset_stats),
         cmocka_unit_test_setup(test_compatible_version_negotiation, reset_stats),
         cmocka_unit_test_setup(test_new_connection_same_ports, reset_stats),

@@ -341,7 +341,8 @@ static void test_sslv2_server_error(void **state)
 }
 
 /* TLS 1.3 drafts before 22: a ServerHello without session id or
- * compression method, and all after it encrypted. */
+ * compression method, and all after it encrypted (tests/fixtures/zeek,
+ * tests/fixtures/suricata-verify). */
 static void test_tls1_3_draft_server_hello(void **state)
 {
     (void)state;
@@ -362,6 +363,17 @@ static void test_tls1_3_draft_server_hello(void **state)
     assert_int_equal(got.hs[1].sh.cipher, 0x1302); /* TLS_AES_256_GCM_SHA384 */
     assert_true(got.hs[1].established);
     assert_true(handshake_resumed(&got.hs[1])); /* pre_shared_key in its ServerHello */
+
+    /* Draft 14 as NSS sent it: 0x0304 in server_version, the draft layout.
+     * Read in the RFC's, the session id would be 192 bytes long. */
+    setup(NULL);
+    tu_run_capture("tests/fixtures/suricata-verify/tls13_draft14.pcap", 0, &got);
+    const struct tls_handshake *hs = one_handshake();
+    assert_int_equal(hs->sh.legacy_version, 0x0304);
+    assert_int_equal(hs->sh.cipher, 0xc02b); /* TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 */
+    assert_int_equal(hs->sh.session_id_len, 0);
+    assert_true(hs->established);
+    assert_string_equal(hs->ch.sni, "tls13.crypto.mozilla.org");
 }
 
 static void test_repeated_and_next_client_hello(void **state)

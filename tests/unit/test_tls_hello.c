@@ -211,7 +211,21 @@ static void test_server_hello_tls1_3_draft(void **state)
     assert_int_equal(tls_version_rank(0x7f0e), tls_version_rank(0x0304));
     assert_null(tls_version_number(0x7f0e));
     assert_false(tls_version_is_13(0x0303));
-    assert_false(tls_version_is_early_draft(0x7f16)); /* draft 22: the RFC's layout */
+    assert_false(tls_server_hello_has_draft_layout(0x7f16)); /* draft 22: the RFC's layout */
+    assert_false(tls_server_hello_has_draft_layout(0x0303));
+    tu_bytes_free(&rec);
+
+    /* A server that put 0x0304 in server_version but kept the RFC's layout
+     * (OpenSSL's TLS 1.3 ServerHello so altered): the draft reading fails
+     * and the RFC's is taken. */
+    rec = tu_hex(FX_TLS13_SH);
+    rec.p[9] = 0x03;
+    rec.p[10] = 0x04;
+    assert_int_equal(tls_parse_server_hello(tu_hello_body(&rec, TLS_HS_SERVER_HELLO), &sh),
+                     TLS_PARSE_OK);
+    assert_int_equal(sh.cipher, 0x1302);
+    assert_int_equal(sh.session_id_len, 32);
+    assert_int_equal(sh.selected_version, 0x0304);
     tu_bytes_free(&rec);
 }
 

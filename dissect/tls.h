@@ -103,6 +103,7 @@ struct tls_server_hello {
     uint8_t truncated;
     uint8_t session_id_len;
     uint8_t alpn_len;             /* selected protocol name */
+    uint8_t trailing_bytes;       /* stray bytes after the last extension */
     uint8_t sslv2_format;         /* an SSLv2 SERVER-HELLO: no suite, no extensions */
     uint8_t sslv2_session_id_hit; /* its SESSION-ID-HIT: the session resumed */
     uint16_t n_extensions;

@@ -231,7 +231,7 @@ static int parse_server_hello(struct span body, struct tls_server_hello *sh, int
         return TLS_PARSE_OK;
     if (!span_vec16(&body, &exts) || (draft_layout && body.n))
         return TLS_PARSE_BAD;
-    while (exts.n > 0) {
+    while (exts.n >= 4) {
         if (!span_u16(&exts, &type) || !span_vec16(&exts, &ext))
             return TLS_PARSE_BAD;
         if (sh->n_extensions < TLS_MAX_EXTENSIONS)
@@ -241,6 +241,12 @@ static int parse_server_hello(struct span body, struct tls_server_hello *sh, int
         if (!parse_server_extension(type, ext, sh))
             return TLS_PARSE_BAD;
     }
+    /* 1-3 stray bytes after the last extension: kept as parsed and flagged,
+     * as for the ClientHello (and Wireshark); not in a draft reading, which
+     * must fit exactly to be believed. */
+    if (exts.n && draft_layout)
+        return TLS_PARSE_BAD;
+    sh->trailing_bytes = exts.n != 0;
     return TLS_PARSE_OK;
 }
 

@@ -562,6 +562,30 @@ static void test_malformed_hellos(void **state)
     assert_int_equal(tls_parse_server_hello(body, &sh), TLS_PARSE_BAD);
     tu_bytes_free(&rec);
 
+    /* The TLS 1.2 ServerHello with one stray byte at the end of its
+     * extensions block (lengths grown to match; Arkime's test traces hold
+     * such a hello): kept as parsed and flagged, as Wireshark does. */
+    rec = tu_hex(FX_TLS12_SH);
+    uint8_t grown[512];
+    assert_true(rec.n + 1 <= sizeof(grown));
+    memcpy(grown, rec.p, rec.n);
+    grown[rec.n] = 0;
+    size_t sid = grown[9 + 2 + 32], exts_at = 9 + 2 + 32 + 1 + sid + 2 + 1;
+    assert_true(grown[exts_at + 1] < 0xff); /* no carry into the high byte */
+    grown[exts_at + 1]++;                   /* extensions length */
+    grown[8]++;                             /* handshake length */
+    grown[4]++;                             /* record length */
+    struct tu_bytes g = {grown, rec.n + 1};
+    assert_int_equal(tls_parse_server_hello(tu_hello_body(&g, TLS_HS_SERVER_HELLO), &sh),
+                     TLS_PARSE_OK);
+    assert_true(sh.trailing_bytes);
+    assert_int_equal(sh.cipher, 0xc030);
+    ASSERT_LIST(sh.extensions, sh.n_extensions, 65281, 11, 35, 16, 23);
+    assert_int_equal(tls_parse_server_hello(tu_hello_body(&rec, TLS_HS_SERVER_HELLO), &sh),
+                     TLS_PARSE_OK);
+    assert_false(sh.trailing_bytes); /* as sent */
+    tu_bytes_free(&rec);
+
     rec = tu_hex(FX_SSLV2_CH);
     b = rec.p + 2;
     b[4] = 0x64; /* cipher_spec length 100: not a multiple of 3 */

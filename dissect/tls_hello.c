@@ -216,7 +216,7 @@ static int parse_server_hello(struct span body, struct tls_server_hello *sh, int
     if (!span_u16(&body, &sh->legacy_version) || !span_sub(&body, 32, &random))
         return TLS_PARSE_BAD;
     if (draft_layout) {
-        sid = span_make(NULL, 0);
+        sid = span_make(random.p, 0); /* none: an empty span, not a null one */
         if (!span_u16(&body, &sh->cipher))
             return TLS_PARSE_BAD;
     } else if (!span_vec8(&body, &sid) || sid.n > 32 || !span_u16(&body, &sh->cipher) ||

@@ -26,13 +26,14 @@ else
 fi
 
 SEEDS=build/fuzz/seeds
-if [ ! -f "$SEEDS/.stamp" ] || [ tests/fuzz/make-seeds.py -nt "$SEEDS/.stamp" ]; then
+if [ ! -f "$SEEDS/.stamp" ] || [ tests/fuzz/make-seeds.py -nt "$SEEDS/.stamp" ] || [ tests/fixtures -nt "$SEEDS/.stamp" ]; then
     rm -rf "$SEEDS"
     mkdir -p "$SEEDS"
     shopt -s nullglob
     ndpi=(../shared/corpus/ndpi/{dtls,stun,quic,tls,smtp,pop3,imap,ftp,teams,jabber,nntp,pgsql}*.pcap*)
     shopt -u nullglob
     python3 tests/fuzz/make-seeds.py "$SEEDS" pcaps/*.pcap pcaps/mail/*.pcap pcaps/turn/*.pcap \
+        tests/fixtures/*/*.pcap \
         "${ndpi[@]}" || echo "make-seeds failed: fuzzing without seeds" >&2
     # fuzz_report_line: tlsmon's own logs of the sample captures
     mkdir -p "$SEEDS/report_line"

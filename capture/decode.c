@@ -32,7 +32,9 @@ enum {
     ETH_QINQ_OLD = 0x9100,
     ETH_PPPOE = 0x8864,
     ETH_TEB = 0x6558,
-    ETH_MPLS = 0x8847
+    ETH_MPLS = 0x8847,
+    ETH_ERSPAN_2 = 0x88BE, /* GRE protocol types of Cisco's ERSPAN */
+    ETH_ERSPAN_3 = 0x22EB,
 };
 
 enum { MAX_TUNNEL_DEPTH = 4 };
@@ -198,7 +200,8 @@ static enum decode_result decode_80211(struct span s, struct packet_view *pv, in
     return decode_ethertype(type, s, pv, depth);
 }
 
-/* UDP tunnels: GTP-U (3GPP TS 29.281), VXLAN (RFC 7348) and CAPWAP data
+/* UDP tunnels: GTP-U (3GPP TS 29.281), VXLAN (RFC 7348), Geneve (RFC
+ * 8926: AWS Gateway Load Balancer, cloud traffic mirrors) and CAPWAP data
  * (RFC 5415 section 4.3). */
 static int decode_udp_tunnel(struct span payload, uint16_t sport, uint16_t dport,
                              struct packet_view *pv, int depth, enum decode_result *res)
@@ -231,6 +234,23 @@ static int decode_udp_tunnel(struct span payload, uint16_t sport, uint16_t dport
         if (!span_u8(&s, &flags) || !(flags & 0x08) || !span_skip(&s, 7))
             return 0;
         *res = decode_ethernet(s, pv, depth + 1);
+        return 1;
+    }
+    if (dport == 6081 || sport == 6081) {
+        /* Version 0, option length in 4-byte words, flags, protocol type
+         * (an ethertype), VNI and a reserved byte, then the options. */
+        uint8_t ver_optlen, flags;
+        uint16_t proto;
+        struct span s = payload;
+        if (!span_u8(&s, &ver_optlen) || (ver_optlen >> 6) != 0 || !span_u8(&s, &flags) ||
+            !span_u16(&s, &proto) || !span_skip(&s, 4) || !span_skip(&s, (ver_optlen & 0x3f) * 4u))
+            return 0;
+        if (proto == ETH_TEB)
+            *res = decode_ethernet(s, pv, depth + 1);
+        else if (proto == ETH_IPV4 || proto == ETH_IPV6)
+            *res = decode_ip(s, pv, depth + 1);
+        else
+            return 0;
         return 1;
     }
     if (dport == 5247 || sport == 5247) {
@@ -315,7 +335,10 @@ static enum decode_result decode_transport(uint8_t proto, struct span s, struct 
     return DECODE_OK;
 }
 
-/* GRE (RFC 2784/2890) carrying IP or Ethernet. */
+/* GRE (RFC 2784/2890) carrying IP or Ethernet, or a remote SPAN port's
+ * copies: ERSPAN type I (no header of its own, no GRE sequence number),
+ * II (an 8-byte header) and III (12 bytes, then 8 more when its O bit is
+ * set), as draft-foschiano-erspan-03 describes them. */
 static enum decode_result decode_gre(struct span s, struct packet_view *pv, int depth)
 {
     uint16_t flags, type;
@@ -327,7 +350,14 @@ static enum decode_result decode_gre(struct span s, struct packet_view *pv, int 
         ((flags & 0x8000) ? 4 : 0) + ((flags & 0x2000) ? 4 : 0) + ((flags & 0x1000) ? 4 : 0);
     if (!span_skip(&s, opt))
         return DECODE_TRUNCATED;
-    if (type == ETH_TEB)
+    if (type == ETH_ERSPAN_2 && (flags & 0x1000) && !span_skip(&s, 8))
+        return DECODE_TRUNCATED;
+    if (type == ETH_ERSPAN_3) {
+        uint8_t last;
+        if (!span_peek_u8(&s, 11, &last) || !span_skip(&s, (last & 1) ? 20 : 12))
+            return DECODE_TRUNCATED;
+    }
+    if (type == ETH_TEB || type == ETH_ERSPAN_2 || type == ETH_ERSPAN_3)
         return decode_ethernet(s, pv, depth + 1);
     if (type == ETH_IPV4 || type == ETH_IPV6)
         return decode_ip(s, pv, depth + 1);

@@ -479,6 +479,51 @@ static void compare_spec(const struct frame_spec *sp, const char *name)
     compare_paths(&f, name);
 }
 
+/* ---- tunnels, as other projects captured them (tests/fixtures/) ------------------ */
+
+/* Geneve (AWS Gateway Load Balancer adds options), ERSPAN II and III (a
+ * switch's remote SPAN session), VXLAN inside ERSPAN: the view is of the
+ * innermost packet. */
+static void test_tunnels_from_traces(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file;
+        const char *src, *dst;
+        uint16_t sport, dport;
+        enum decode_result result;
+    } t[] = {
+        {"tests/fixtures/zeek/geneve-47101.pcap", "192.168.0.107", "145.40.68.75", 45474, 443,
+         DECODE_OK},
+        {"tests/fixtures/zeek/geneve-many-options.pcap", "10.0.0.226", "95.217.228.176", 39088, 80,
+         DECODE_OK},
+        {"tests/fixtures/arkime/gre-erspan-vxlan.pcap", "10.16.27.12", "10.16.27.131", 65174, 80,
+         DECODE_OK},
+        /* ICMP inside: no transport, but the addresses are the inner ones. */
+        {"tests/fixtures/zeek/gre-erspan3-dot1q.pcap", "172.31.10.31", "172.31.10.2", 0, 0,
+         DECODE_NOT_TCP_UDP},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++) {
+        struct tu_pcap pc;
+        tu_pcap_load(t[i].file, &pc);
+        const struct tu_frame *f = &pc.f[0];
+        enum decode_result r = decode_packet(pc.linktype, f->data, f->caplen, f->len, &pv);
+        if (r != t[i].result)
+            fail_msg("%s: %s", t[i].file, decode_result_name(r));
+        if (r == DECODE_OK) {
+            assert_ep(&pv.src, t[i].src, t[i].sport);
+            assert_ep(&pv.dst, t[i].dst, t[i].dport);
+            assert_int_equal(pv.transport, TRANSPORT_TCP);
+            assert_int_equal(pv.tcp_flags & TCPF_SYN, TCPF_SYN); /* each starts with a SYN */
+        } else {
+            uint8_t a[16] = {0};
+            assert_int_equal(inet_pton(AF_INET, t[i].src, a), 1);
+            assert_memory_equal(pv.src.addr, a, 16);
+        }
+        tu_pcap_free(&pc);
+    }
+}
+
 static void test_fast_path_matches_general(void **state)
 {
     (void)state;
@@ -656,10 +701,15 @@ static void test_fast_path_matches_general(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ethernet_ipv4), cmocka_unit_test(test_ethernet_ipv6),
-        cmocka_unit_test(test_linux_sll),     cmocka_unit_test(test_raw_ip),
-        cmocka_unit_test(test_vlan_tags),     cmocka_unit_test(test_padding_is_not_payload),
-        cmocka_unit_test(test_other_results), cmocka_unit_test(test_fast_path_matches_general),
+        cmocka_unit_test(test_ethernet_ipv4),
+        cmocka_unit_test(test_ethernet_ipv6),
+        cmocka_unit_test(test_linux_sll),
+        cmocka_unit_test(test_raw_ip),
+        cmocka_unit_test(test_vlan_tags),
+        cmocka_unit_test(test_padding_is_not_payload),
+        cmocka_unit_test(test_other_results),
+        cmocka_unit_test(test_tunnels_from_traces),
+        cmocka_unit_test(test_fast_path_matches_general),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -286,6 +286,16 @@ static int version_index(uint16_t v)
     return v >= 0x0300 && v <= 0x0304 ? v - 0x0300 : 5;
 }
 
+/* Both sides have moved past the open handshake: it is established. */
+static void settle_if_established(struct tls_session *s)
+{
+    if (s->hs && s->moved_on[0] && s->moved_on[1]) {
+        s->hs->established = 1;
+        settle(s, SETTLE_ESTABLISHED);
+        s->finished = 1;
+    }
+}
+
 /* An SSL 2.0 record after the SERVER-HELLO. The client sends
  * CLIENT-MASTER-KEY in clear, then CLIENT-FINISHED encrypted (only the
  * latter on a session-id hit); the server's next record is SERVER-VERIFY,
@@ -306,11 +316,7 @@ static void sslv2_record(struct tls_session *s, int dir, uint16_t len)
     } else {
         s->moved_on[dir] = 1;
     }
-    if (s->moved_on[0] && s->moved_on[1]) {
-        hs->established = 1;
-        settle(s, SETTLE_ESTABLISHED);
-        s->finished = 1;
-    }
+    settle_if_established(s);
 }
 
 static void sink_record(void *ctx, int dir, uint8_t type, uint16_t version, uint16_t len)
@@ -333,11 +339,7 @@ static void sink_record(void *ctx, int dir, uint8_t type, uint16_t version, uint
         if (hs && hs->has_sh && !hs->sh.is_hrr)
             s->moved_on[dir] = 1;
     }
-    if (hs && s->moved_on[0] && s->moved_on[1]) {
-        hs->established = 1;
-        settle(s, SETTLE_ESTABLISHED);
-        s->finished = 1;
-    }
+    settle_if_established(s);
 }
 
 static void sink_alert(void *ctx, int dir, uint8_t level, uint8_t desc)

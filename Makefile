@@ -11,16 +11,21 @@ CFLAGS   ?= -O2 -g -flto=auto
 LDFLAGS  ?= -flto=auto
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 CPPFLAGS += -I. -D_GNU_SOURCE $(shell pkg-config --cflags libndpi 2>/dev/null)
-LDLIBS   += -lpcap -lndpi -lcrypto -ljansson -lz -lm -lpthread
+LDLIBS   += -lpcap -lndpi -lcrypto -ljansson -lz -lm -lpthread -lwiretap -lwsutil -lglib-2.0
+# Wireshark's wiretap (capture/source_wiretap.c only: files libpcap refuses).
+WTAP_CPPFLAGS = $(shell pkg-config --cflags glib-2.0 2>/dev/null) -I/usr/include/wireshark
+%source_wiretap.o: CPPFLAGS += $(WTAP_CPPFLAGS)
 IANA_CSV ?= data/tls-parameters-4.csv
 
 # Debian packages: build, tests, and the sample-capture script.
-DEB_BUILD := libpcap-dev libndpi-dev libssl-dev pkg-config libjansson-dev zlib1g-dev
+DEB_BUILD := libpcap-dev libndpi-dev libssl-dev pkg-config libjansson-dev zlib1g-dev \
+             libwiretap-dev libwsutil-dev libglib2.0-dev
 DEB_TEST  := libcmocka-dev python3 jq clang libclang-rt-14-dev valgrind time libndpi-bin tshark \
              tcpreplay iproute2
 
 SRC := tlsmon.c engine.c monitor.c worker_pipe.c \
        capture/decode.c capture/facts.c capture/flow_table.c capture/pool.c capture/siphash.c capture/tcp_reasm.c capture/source.c \
+       capture/source_wiretap.c \
        capture/live.c \
        dissect/tls_hello.c dissect/tls_stream.c dissect/session.c dissect/fingerprint.c dissect/classify.c \
        dissect/plaintext.c dissect/starttls_smtp.c dissect/starttls_pop3.c dissect/starttls_imap.c \
@@ -149,9 +154,11 @@ install: all
 	chmod 0644 $(DESTDIR)$(UNITDIR)/tlsmon.service
 
 # The threaded capture reader under ThreadSanitizer (its unit test).
-build/tests/test_source-tsan: tests/unit/test_source.c capture/source.c capture/decode.c | deps
+build/tests/test_source-tsan: tests/unit/test_source.c capture/source.c capture/source_wiretap.c \
+                              capture/decode.c | deps
 	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) -fsanitize=thread -g -O1 $(WARN) -o $@ $^ -lpcap -lcmocka -lpthread
+	clang $(CPPFLAGS) $(WTAP_CPPFLAGS) -fsanitize=thread -g -O1 $(WARN) -o $@ $^ -lpcap -lcmocka \
+	  -lpthread -lwiretap -lwsutil -lglib-2.0
 tsan-source: build/tests/test_source-tsan
 	TSAN_OPTIONS=halt_on_error=1 build/tests/test_source-tsan
 

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "decode.h"
+#include "source_wiretap.h"
 
 #define READ_BUFFER (1u << 20)
 #define BATCHES 4
@@ -137,6 +138,19 @@ int64_t source_timestamp_us(int64_t sec, int64_t usec)
     return sec * 1000000 + usec;
 }
 
+/* What a read came to besides its status: frames handed on, and whether
+ * libpcap refused the file (its format, or a pcapng whose interfaces have
+ * different link types) so that wiretap may read it instead. */
+struct read_outcome {
+    uint64_t frames;
+    int refused;
+};
+
+static enum source_status read_stream(FILE *fp, const char *name, long size, const char *filter,
+                                      frame_fn fn, void *ctx, const struct frame_prepare *prep,
+                                      volatile int *stop, char *err, size_t errlen,
+                                      struct read_outcome *out);
+
 enum source_status source_read_file(const char *path, const char *filter, frame_fn fn, void *ctx,
                                     volatile int *stop, char *err, size_t errlen)
 {
@@ -167,14 +181,33 @@ enum source_status source_read_file_prepared(const char *path, const char *filte
         }
         size = (long)st.st_size;
     }
-    enum source_status status = source_read_stream_prepared(
-        fp, is_stdin ? "(stdin)" : path, size, filter, fn, ctx, prep, stop, err, errlen);
-    free(iobuf); /* source_read_stream closed fp */
+    struct read_outcome out = {0, 0};
+    enum source_status status = read_stream(fp, is_stdin ? "(stdin)" : path, size, filter, fn, ctx,
+                                            prep, stop, err, errlen, &out);
+    free(iobuf); /* read_stream closed fp */
+    if (status == SOURCE_FAILED && out.refused && !is_stdin) {
+        /* wiretap reads on past what libpcap handed on already; where it
+         * cannot read the file either, libpcap's message stands. */
+        char werr[512];
+        uint64_t unsupported = 0;
+        enum source_status ws = source_read_wiretap(path, out.frames, filter, fn, ctx, stop,
+                                                    &unsupported, werr, sizeof(werr));
+        if (ws != SOURCE_FAILED) {
+            status = ws;
+            snprintf(err, errlen, "%s", ws == SOURCE_OK ? "" : werr);
+        }
+        if (ws != SOURCE_FAILED && unsupported)
+            fprintf(stderr,
+                    "tlsmon: warning: %s: %llu packets of link types tlsmon does not "
+                    "decode were skipped\n",
+                    path, (unsigned long long)unsupported);
+    }
     return status;
 }
 
 /* What ended a read loop (rc of pcap_next_ex), as a status and message. */
-static enum source_status read_end(pcap_t *p, int rc, const char *name, char *err, size_t errlen)
+static enum source_status read_end(pcap_t *p, int rc, const char *name, char *err, size_t errlen,
+                                   struct read_outcome *out)
 {
     if (rc != -1)
         return SOURCE_OK;
@@ -184,12 +217,15 @@ static enum source_status read_end(pcap_t *p, int rc, const char *name, char *er
                  e);
         return SOURCE_TRUNCATED;
     }
+    /* libpcap 1.10 reads one link type per pcapng file. */
+    out->refused = strstr(e, "different from the type of the first interface") != NULL;
     snprintf(err, errlen, "%s: read error: %s", name, e);
     return SOURCE_FAILED;
 }
 
 static enum source_status read_frames(pcap_t *p, const char *name, int lt, frame_fn fn, void *ctx,
-                                      volatile int *stop, char *err, size_t errlen)
+                                      volatile int *stop, char *err, size_t errlen,
+                                      struct read_outcome *out)
 {
     struct pcap_pkthdr *h;
     const u_char *data;
@@ -198,10 +234,11 @@ static enum source_status read_frames(pcap_t *p, const char *name, int lt, frame
         struct frame fr = {source_timestamp_us(h->ts.tv_sec, h->ts.tv_usec), h->caplen, h->len,
                            data, NULL};
         fn(ctx, lt, &fr);
+        out->frames++;
         if (stop && *stop)
             return SOURCE_STOPPED;
     }
-    return read_end(p, rc, name, err, errlen);
+    return read_end(p, rc, name, err, errlen, out);
 }
 
 /* ---- reading in a thread of its own ----------------------------------------
@@ -356,7 +393,8 @@ static enum source_status consume_batch(const struct reader *r, const struct bat
 
 static enum source_status read_frames_threaded(pcap_t *p, const char *name, int lt, frame_fn fn,
                                                void *ctx, const struct frame_prepare *prep,
-                                               volatile int *stop, char *err, size_t errlen)
+                                               volatile int *stop, char *err, size_t errlen,
+                                               struct read_outcome *out)
 {
     struct reader *r = calloc(1, sizeof(*r));
     int ok = r != NULL;
@@ -385,7 +423,7 @@ static enum source_status read_frames_threaded(pcap_t *p, const char *name, int 
             free(r->b[i].data);
         }
         free(r);
-        return read_frames(p, name, lt, fn, ctx, stop, err, errlen); /* in this thread */
+        return read_frames(p, name, lt, fn, ctx, stop, err, errlen, out); /* in this thread */
     }
     enum source_status status = SOURCE_OK;
     for (;;) {
@@ -398,6 +436,7 @@ static enum source_status read_frames_threaded(pcap_t *p, const char *name, int 
         if (empty)
             break;
         status = consume_batch(r, b, fn, ctx, stop);
+        out->frames += b->nslots; /* all of them unless stopped, when it is not read */
         pthread_mutex_lock(&r->mu);
         r->head = (r->head + 1) % BATCHES;
         r->filled--;
@@ -414,7 +453,7 @@ static enum source_status read_frames_threaded(pcap_t *p, const char *name, int 
             snprintf(err, errlen, "%s: out of memory for a packet", name);
             status = SOURCE_FAILED;
         } else
-            status = read_end(p, r->rc, name, err, errlen);
+            status = read_end(p, r->rc, name, err, errlen, out);
     }
     pthread_cond_destroy(&r->cv);
     pthread_mutex_destroy(&r->mu);
@@ -433,10 +472,10 @@ enum source_status source_read_stream(FILE *fp, const char *name, long size, con
     return source_read_stream_prepared(fp, name, size, filter, fn, ctx, NULL, stop, err, errlen);
 }
 
-enum source_status source_read_stream_prepared(FILE *fp, const char *name, long size,
-                                               const char *filter, frame_fn fn, void *ctx,
-                                               const struct frame_prepare *prep, volatile int *stop,
-                                               char *err, size_t errlen)
+static enum source_status read_stream(FILE *fp, const char *name, long size, const char *filter,
+                                      frame_fn fn, void *ctx, const struct frame_prepare *prep,
+                                      volatile int *stop, char *err, size_t errlen,
+                                      struct read_outcome *out)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     /* One thread reads the stream at a time: without this, a process with
@@ -446,6 +485,7 @@ enum source_status source_read_stream_prepared(FILE *fp, const char *name, long 
     pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
     if (!p) {
         describe_open_error(name, ebuf, size, err, errlen);
+        out->refused = size != 0 && strstr(ebuf, "unknown file format") != NULL;
         if (fp != stdin)
             fclose(fp);
         return SOURCE_FAILED;
@@ -475,12 +515,21 @@ enum source_status source_read_stream_prepared(FILE *fp, const char *name, long 
         }
     }
     if (size >= 0 && size < THREADED_MIN_BYTES)
-        status = read_frames(p, name, lt, fn, ctx, stop, err, errlen);
+        status = read_frames(p, name, lt, fn, ctx, stop, err, errlen, out);
     else
-        status = read_frames_threaded(p, name, lt, fn, ctx, prep, stop, err, errlen);
+        status = read_frames_threaded(p, name, lt, fn, ctx, prep, stop, err, errlen, out);
 out:
     pcap_close(p); /* closes fp */
     return status;
+}
+
+enum source_status source_read_stream_prepared(FILE *fp, const char *name, long size,
+                                               const char *filter, frame_fn fn, void *ctx,
+                                               const struct frame_prepare *prep, volatile int *stop,
+                                               char *err, size_t errlen)
+{
+    struct read_outcome out = {0, 0};
+    return read_stream(fp, name, size, filter, fn, ctx, prep, stop, err, errlen, &out);
 }
 
 const char *source_libpcap_version(void)

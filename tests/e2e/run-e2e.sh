@@ -336,6 +336,48 @@ t_bigts() {
 }
 check "pcapng: timestamps near 2^64 microseconds: exit 0/1, well-formed @timestamp" t_bigts "$TLSMON" plain
 
+# Files libpcap does not read go through Wireshark's wiretap: a capture rewritten by editcap as
+# snoop and as Network Monitor 2 gives the same log; a pcapng of two captures with different link
+# types (Ethernet and a Linux SLL capture of the corpus; libpcap 1.10 stops at the first SLL
+# interface) gives both captures' handshakes (tlsmon.end aside: the older capture's flows go
+# idle when the newer one's packets come).
+t_other_formats() {
+  local fmt
+  for fmt in snoop netmon2; do
+    editcap -F "$fmt" pcaps/tls1_2.pcap "$work/in/tls1_2.$fmt"
+    run "$1" -q -r "$work/in/tls1_2.$fmt" --log "$work/logs/$2-tls1_2-$fmt.ndjson"
+    expect_rc 0
+    expect_no_stderr
+    cmp -s "$work/logs/$2-tls1_2-$fmt.ndjson" pcaps/expected/tls1_2.tlsmon.ndjson ||
+      die "tls1_2.$fmt: log differs from pcaps/expected/tls1_2.tlsmon.ndjson"
+  done
+}
+sll_capture=../shared/corpus/ndpi/KakaoTalk_chat.pcap
+t_mixed_linktypes() {
+  mergecap -F pcapng -w "$work/in/mixed.pcapng" pcaps/tls1_2.pcap "$sll_capture"
+  run "$1" -q -r "$sll_capture" --log "$work/logs/$2-sll.ndjson"
+  expect_rc 0
+  run "$1" -q -r "$work/in/mixed.pcapng" --log "$work/logs/$2-mixed.ndjson"
+  expect_rc 0
+  expect_no_stderr
+  [ "$(wc -l <"$work/logs/$2-sll.ndjson")" -gt 0 ] || die "no handshake in $sll_capture"
+  diff <(cat pcaps/expected/tls1_2.tlsmon.ndjson "$work/logs/$2-sll.ndjson" | jq -c 'del(.tlsmon)' | sort) \
+    <(jq -c 'del(.tlsmon)' "$work/logs/$2-mixed.ndjson" | sort) ||
+    die "mixed.pcapng: not the two captures' handshakes"
+}
+if command -v editcap >/dev/null && command -v mergecap >/dev/null; then
+  check "formats: snoop and Network Monitor rewrites of tls1_2 give its log (wiretap)" \
+    t_other_formats "$TLSMON" plain
+  if [ -f "$sll_capture" ]; then
+    check "formats: a pcapng with Ethernet and Linux SLL interfaces: both captures' handshakes" \
+      t_mixed_linktypes "$TLSMON" plain
+  else
+    skip "formats: pcapng with mixed link types" "$sll_capture not found"
+  fi
+else
+  skip "formats: wiretap" "editcap/mergecap not installed"
+fi
+
 # ---- 3. error paths ----------------------------------------------------------------------
 # Each takes the binary as $1 so the same checks run under ./tlsmon-asan (section 5).
 E="$work/in"

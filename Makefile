@@ -11,8 +11,9 @@ CFLAGS   ?= -O2 -g -flto=auto
 LDFLAGS  ?= -flto=auto
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 CPPFLAGS += -I. -D_GNU_SOURCE $(shell pkg-config --cflags libndpi 2>/dev/null)
-LDLIBS   += -lpcap -lndpi -lcrypto -ljansson -lz -lm -lpthread -lwiretap -lwsutil -lglib-2.0
-# Wireshark's wiretap (capture/source_wiretap.c only: files libpcap refuses).
+LDLIBS   += -lpcap -lndpi -lcrypto -ljansson -lz -lm -lpthread
+# Wireshark's wiretap headers (capture/source_wiretap.c only, which loads the library
+# when a file libpcap refuses comes).
 WTAP_CPPFLAGS = $(shell pkg-config --cflags glib-2.0 2>/dev/null) -I/usr/include/wireshark
 %source_wiretap.o: CPPFLAGS += $(WTAP_CPPFLAGS)
 IANA_CSV ?= data/tls-parameters-4.csv
@@ -158,7 +159,7 @@ build/tests/test_source-tsan: tests/unit/test_source.c capture/source.c capture/
                               capture/decode.c | deps
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) $(WTAP_CPPFLAGS) -fsanitize=thread -g -O1 $(WARN) -o $@ $^ -lpcap -lcmocka \
-	  -lpthread -lwiretap -lwsutil -lglib-2.0
+	  -lpthread
 tsan-source: build/tests/test_source-tsan
 	TSAN_OPTIONS=halt_on_error=1 build/tests/test_source-tsan
 

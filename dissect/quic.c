@@ -231,6 +231,12 @@ struct quic_state {
     struct quic_initial_keys keys[2]; /* [0] client's packets, [1] server's */
     uint8_t cid_len;
     uint8_t cid[CID_MAX]; /* the DCID the keys derive from */
+    /* The DCID of a first client Initial that did not open (cut by the
+     * capture's snap length, say): the server's Initials are protected
+     * with keys from it, and opening one of them proves it. */
+    uint8_t cand_len;
+    int8_t cand_dir; /* -1: none */
+    uint8_t cand[CID_MAX];
     struct quic_dir d[2]; /* by the caller's direction */
 };
 
@@ -240,6 +246,7 @@ struct quic_state *quic_state_new(void)
     if (!qs)
         return NULL;
     qs->client_dir = -1;
+    qs->cand_dir = -1;
     qs->d[0].largest_pn = qs->d[1].largest_pn = -1;
     return qs;
 }
@@ -797,6 +804,36 @@ static int open_client_own_dcid(struct quic_state *qs, int dir, const struct lon
     return 1;
 }
 
+/* An Initial that did not open may be the client's first: keep its DCID
+ * (RFC 9000 section 7.2: a client's first DCID has 8 bytes at least). */
+static void note_candidate(struct quic_state *qs, int dir, const struct long_header *h)
+{
+    if (!qs->have_keys && qs->client_dir < 0 && h->dcid.n >= 8) {
+        qs->cand_dir = (int8_t)dir;
+        qs->cand_len = (uint8_t)h->dcid.n;
+        memcpy(qs->cand, h->dcid.p, h->dcid.n);
+    }
+}
+
+/* A server Initial opened with keys from the DCID of a client Initial that
+ * did not open itself: that DCID is the connection's, that side its client. */
+static int open_server_candidate(struct quic_state *qs, int dir, const struct long_header *h,
+                                 struct opened *o)
+{
+    struct quic_initial_keys k[2];
+    const uint8_t *salt;
+    uint8_t cid[CID_MAX];
+    struct span c = span_make(cid, qs->cand_len);
+    memcpy(cid, qs->cand, qs->cand_len);
+    if (qs->have_keys || qs->cand_dir < 0 || dir == qs->cand_dir ||
+        !derive_and_open(h, c, 1, -1, &salt, k, o))
+        return 0;
+    qs->client_dir = qs->cand_dir;
+    qs->cand_dir = -1;
+    set_keys(qs, h->version, salt, c, k);
+    return 1;
+}
+
 /* Open an Initial. Both sides' keys derive from the client's first DCID
  * (RFC 9001 section 5.2); the server's Initials carry the client's SCID
  * instead, so they are opened only with keys from a DCID already kept. */
@@ -808,9 +845,12 @@ static int open_initial(struct quic_state *qs, int dir, const struct long_header
                   unprotect(&qs->keys[side], h, qs->d[dir].largest_pn, o)) ||
                  (qs->have_keys && qs->key_version != h->version &&
                   open_other_version(qs, dir, side, h, o)) ||
-                 (side == 0 && open_client_own_dcid(qs, dir, h, o));
-    if (!opened)
+                 (side == 0 && open_client_own_dcid(qs, dir, h, o)) ||
+                 open_server_candidate(qs, dir, h, o);
+    if (!opened) {
+        note_candidate(qs, dir, h);
         return 0;
+    }
     if (side == 1)
         qs->retry_closed = 1;
     if ((int64_t)o->pn > qs->d[dir].largest_pn)
@@ -890,6 +930,7 @@ void quic_datagram(struct quic_state *qs, int dir, struct span udp_payload, int6
             if (h.type == PT_INITIAL) { /* cut by the snap length, or bogus */
                 quic_stats.initials++;
                 quic_stats.decrypt_failed++;
+                note_candidate(qs, dir, &h);
             }
             return;
         case LH_BAD:

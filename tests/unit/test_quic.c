@@ -1155,6 +1155,20 @@ static void test_second_retry_discarded(void **state)
     assert_int_equal(cr.unparsable, 0);
 }
 
+/* The client's Initials cut by the snap length (they cannot be opened);
+ * the server's Initial is whole and is protected with keys from the cut
+ * Initial's DCID: the ServerHello is read (tshark reads it too). */
+static void test_client_initial_cut_by_snaplen(void **state)
+{
+    (void)state;
+    struct capture_result cr;
+    RUN_CORPUS("tests/fixtures/tcpdump/quic_handshake_truncated.pcap", &cr);
+    assert_int_equal(cr.client_hellos, 0);
+    assert_int_equal(cr.server_hellos, 1);
+    assert_int_equal(cr.unparsable, 0);
+    assert_int_equal(quic_stats.decrypted, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1173,6 +1187,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_crypto_budget, save_budget, restore_budget),
         cmocka_unit_test_setup(test_retry, reset_stats),
         cmocka_unit_test_setup(test_second_retry_discarded, reset_stats),
+        cmocka_unit_test_setup(test_client_initial_cut_by_snaplen, reset_stats),
         cmocka_unit_test_setup(test_version_negotiation, reset_stats),
         cmocka_unit_test_setup(test_compatible_version_negotiation, reset_stats),
         cmocka_unit_test_setup(test_new_connection_same_ports, reset_stats),

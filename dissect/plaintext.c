@@ -3,6 +3,7 @@
 #include "plaintext.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "starttls_proto.h"
 #include "tls.h"
@@ -49,6 +50,18 @@ static size_t proxy_header_len(struct span c)
     return 0;
 }
 
+/* A 220 greeting that names FTP and not SMTP ("ProFTPD", "Microsoft FTP
+ * Service", "GridFTP Server"; but "ESMTP" on a host called ftp.*). */
+static int greeting_names_ftp(const char *p, size_t n)
+{
+    int ftp = 0, smtp = 0;
+    for (size_t i = 0; i + 3 <= n; i++) {
+        ftp |= strncasecmp(p + i, "ftp", 3) == 0;
+        smtp |= i + 4 <= n && strncasecmp(p + i, "smtp", 4) == 0;
+    }
+    return ftp && !smtp;
+}
+
 static const struct starttls_proto *identify_server_line(const struct plaintext *pt, const char *p,
                                                          size_t n)
 {
@@ -57,8 +70,10 @@ static const struct starttls_proto *identify_server_line(const struct plaintext 
         return &starttls_pop3;
     if (pt_starts(p, n, "* OK") || pt_starts(p, n, "* PREAUTH") || pt_starts(p, n, "* BYE"))
         return &starttls_imap;
-    if (code == 220) /* SMTP or FTP: the port decides until the client speaks */
-        return pt->server_port == 21 || pt->server_port == 990 ? &starttls_ftp : &starttls_smtp;
+    if (code == 220) /* SMTP or FTP: the port or the greeting decides until the client speaks */
+        return pt->server_port == 21 || pt->server_port == 990 || greeting_names_ftp(p, n)
+                   ? &starttls_ftp
+                   : &starttls_smtp;
     if (code == 200 || code == 201)
         return &starttls_nntp;
     if (pt_starts(p, n, "\"IMPLEMENTATION\"") || pt_starts(p, n, "\"SIEVE\"") ||

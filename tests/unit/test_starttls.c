@@ -981,6 +981,20 @@ static void test_ftp(void **state)
     assert_int_equal(feed_str(pt, 1, "234 AUTH SSL OK.\r\n", &off), PT_UPGRADED);
     assert_int_equal(off, 18);
     free(pt);
+
+    /* Off port 21, a greeting that names FTP says FTP (GridFTP's, from
+     * Zeek's globus-url-copy.pcap, port 2811); one that names SMTP, SMTP. */
+    pt = pt_new(2811);
+    feed_str(pt, 1,
+             "220 alpha GridFTP Server 6.14 (gcc64dbg, 1342551528-83) [Globus Toolkit 5.2.2] "
+             "ready.\r\n",
+             &off);
+    assert_string_equal(plaintext_protocol(pt), "ftp");
+    free(pt);
+    pt = pt_new(2525);
+    feed_str(pt, 1, "220 ftp.example.org ESMTP Postfix\r\n", &off);
+    assert_string_equal(plaintext_protocol(pt), "smtp");
+    free(pt);
 }
 
 static void test_nntp(void **state)
@@ -1473,9 +1487,15 @@ static void test_identification_220_then_client(void **state)
     for (size_t i = 0; i < sizeof(ftp_first) / sizeof(*ftp_first); i++) {
         struct plaintext *pt;
         size_t off;
-        assert_string_equal(identify(2121, 1, "220 (vsFTPd 3.0.3)\r\n", &pt), "smtp");
+        assert_string_equal(identify(2121, 1, "220 Service ready\r\n", &pt), "smtp");
         feed_str(pt, 0, ftp_first[i], &off);
         assert_string_equal(plaintext_protocol(pt), "ftp");
+        free(pt);
+    }
+    /* A greeting that names FTP says so before the client speaks. */
+    {
+        struct plaintext *pt;
+        assert_string_equal(identify(2121, 1, "220 (vsFTPd 3.0.3)\r\n", &pt), "ftp");
         free(pt);
     }
     /* AUTH TLS then 234 on port 2121: the upgrade is found. */

@@ -177,7 +177,7 @@ enum source_status source_read_wiretap(const char *path, uint64_t skip, const ch
     gint64 offset;
     struct filters fs = {.expr = filter};
     enum source_status status = SOURCE_OK;
-    uint64_t passed = 0;
+    uint64_t passed = 0, decodable = 0;
     wt.rec_init(&rec);
     wt.buffer_init(&buf, 2048);
     while (wt.read(w, &rec, &buf, &werr, &info, &offset)) {
@@ -192,6 +192,7 @@ enum source_status source_read_wiretap(const char *path, uint64_t skip, const ch
             wt.rec_reset(&rec);
             continue;
         }
+        decodable++;
         const uint8_t *data = buf.data + buf.start; /* ws_buffer_start_ptr, a macro */
         int has_ts = (rec.presence_flags & WTAP_HAS_TS) != 0;
         struct pcap_pkthdr h = {
@@ -216,6 +217,12 @@ enum source_status source_read_wiretap(const char *path, uint64_t skip, const ch
         status = werr == WTAP_ERR_SHORT_READ ? SOURCE_TRUNCATED : SOURCE_FAILED;
         snprintf(err, errlen, "%s: %s%s%s%s", path, wt.strerror(werr), info ? ": " : "",
                  info ? info : "", status == SOURCE_TRUNCATED ? "; kept what came before" : "");
+    }
+    /* wiretap also opens JSON, images and other files as one record each:
+     * without a packet tlsmon can decode, it was not a capture. */
+    if ((status == SOURCE_OK || status == SOURCE_TRUNCATED) && decodable == 0 && skip == 0) {
+        snprintf(err, errlen, "%s: no packets of a link type tlsmon decodes", path);
+        status = SOURCE_FAILED;
     }
     wt.g_free(info);
     for (unsigned i = 0; i < fs.n; i++)

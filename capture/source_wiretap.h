@@ -14,8 +14,10 @@
  * (those were read already), each with its own link type; records of a
  * link type decode.c does not take are counted in *unsupported and left
  * out. filter is a BPF expression or NULL, compiled per link type.
- * SOURCE_FAILED with err set when wiretap cannot open the file either, or
- * cannot be loaded (libwiretap.so.13, Debian's libwiretap13). */
+ * SOURCE_FAILED with err set when wiretap cannot open the file either,
+ * finds no packet of a link type tlsmon decodes in it (wiretap opens JSON
+ * and image files too), or cannot be loaded (libwiretap.so.13, Debian's
+ * libwiretap13). */
 enum source_status source_read_wiretap(const char *path, uint64_t skip, const char *filter,
                                        frame_fn fn, void *ctx, volatile int *stop,
                                        uint64_t *unsupported, char *err, size_t errlen);

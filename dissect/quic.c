@@ -822,9 +822,7 @@ static int open_server_candidate(struct quic_state *qs, int dir, const struct lo
 {
     struct quic_initial_keys k[2];
     const uint8_t *salt;
-    uint8_t cid[CID_MAX];
-    struct span c = span_make(cid, qs->cand_len);
-    memcpy(cid, qs->cand, qs->cand_len);
+    struct span c = span_make(qs->cand, qs->cand_len); /* set_keys copies it to cid */
     if (qs->have_keys || qs->cand_dir < 0 || dir == qs->cand_dir ||
         !derive_and_open(h, c, 1, -1, &salt, k, o))
         return 0;

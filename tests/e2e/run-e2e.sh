@@ -351,6 +351,11 @@ t_other_formats() {
     cmp -s "$work/logs/$2-tls1_2-$fmt.ndjson" pcaps/expected/tls1_2.tlsmon.ndjson ||
       die "tls1_2.$fmt: log differs from pcaps/expected/tls1_2.tlsmon.ndjson"
   done
+  # wiretap opens JSON (and images) as one record each: still not a capture.
+  run "$1" -q -r pcaps/expected/tls1_2.tlsmon.ndjson
+  expect_rc 1
+  grep -q 'tls1_2.tlsmon.ndjson: not a pcap or pcapng capture' "$work/err" ||
+    die "a JSON log taken for a capture: $(show_run)"
 }
 sll_capture=../shared/corpus/ndpi/KakaoTalk_chat.pcap
 t_mixed_linktypes() {

@@ -20,8 +20,12 @@
  * recognised plaintext protocol is followed longer, to its upgrade or its
  * login. */
 #define MAX_SEGMENTS_WITHOUT_HELLO 24
+#define MAX_SEGMENTS_IN_HELLO 4096 /* a 4 KiB hello in 1-byte segments */
 #define MAX_PLAINTEXT_SEGMENTS 96
 #define MAX_DATAGRAMS_WITHOUT_HELLO 64
+/* The smallest TLS 1.3 record that can hold a client's Finished: header,
+ * 32-byte MAC, inner type and the 8-byte tag of the CCM_8 suites. */
+#define TLS13_FINISHED_RECORD_MIN (4 + 32 + 1 + 8)
 
 struct session_stats session_stats;
 static uint64_t next_handshake_seq = 1;
@@ -328,15 +332,22 @@ static void sink_record(void *ctx, int dir, uint8_t type, uint16_t version, uint
         sslv2_record(s, dir, len);
         return;
     }
+    int tls13 = hs && hs->has_sh && tls_version_is_13(tls_server_version(&hs->sh));
+    int answered = hs && hs->has_sh && !hs->sh.is_hrr; /* not a HelloRetryRequest */
     if (type == TLS_CT_CHANGE_CIPHER_SPEC) {
         /* In TLS 1.3 a ChangeCipherSpec is only for middleboxes (RFC 8446
-         * appendix D.4); before it, it switches this side to encryption. */
-        if (!hs || !hs->has_sh || !tls_version_is_13(tls_server_version(&hs->sh)))
+         * appendix D.4) and says nothing; before it, it switches this side
+         * to encryption. */
+        if (!tls13)
             tls_stream_set_encrypted(&s->st[dir]);
-        if (hs && hs->has_sh && !hs->sh.is_hrr)
+        if (answered && !tls13)
             s->moved_on[dir] = 1;
     } else if (type == TLS_CT_APPLICATION_DATA) {
-        if (hs && hs->has_sh && !hs->sh.is_hrr)
+        /* A TLS 1.3 client's first encrypted record may be an alert (it
+         * refused the certificate; 19 bytes, more if padded) or an empty
+         * Certificate (25): only a record that can hold its Finished says
+         * it went on. */
+        if (answered && !(tls13 && dir == s->client_dir && len < TLS13_FINISHED_RECORD_MIN))
             s->moved_on[dir] = 1;
     }
     settle_if_established(s);
@@ -456,9 +467,14 @@ void session_data(struct tls_session *s, int dir, struct span data, int64_t now_
     s->now_us = now_us;
     if (s->mode[dir] == SESSION_MODE_UNDECIDED) {
         int framing = tcp_framing_of(data);
-        s->mode[dir] = session_is_stream_start(data) ? SESSION_MODE_TLS
-                       : framing                     ? (uint8_t)framing
-                                                     : SESSION_MODE_PLAIN;
+        /* A first segment too short to show a record header, which starts
+         * as a handshake record does (a hello cut into tiny segments):
+         * the TLS parser decides once it has three bytes. */
+        uint8_t b0;
+        int short_start = data.n < 3 && span_peek_u8(&data, 0, &b0) && b0 == TLS_CT_HANDSHAKE;
+        s->mode[dir] = session_is_stream_start(data) || short_start ? SESSION_MODE_TLS
+                       : framing                                    ? (uint8_t)framing
+                                                                    : SESSION_MODE_PLAIN;
     }
     if (s->mode[dir] == SESSION_MODE_STUN_TCP || s->mode[dir] == SESSION_MODE_RFC4571) {
         s->tls_seen = 1;
@@ -489,6 +505,9 @@ void session_data(struct tls_session *s, int dir, struct span data, int64_t now_
         return;
     }
     unsigned limit = MAX_SEGMENTS_WITHOUT_HELLO + (s->plain_seen ? MAX_PLAINTEXT_SEGMENTS : 0);
+    /* A hello cut into many small segments is waited for, to a bound. */
+    if (tls_stream_in_hello(st) && s->segments < MAX_SEGMENTS_IN_HELLO)
+        limit = MAX_SEGMENTS_IN_HELLO;
     if (++s->segments > limit && !s->hs)
         s->finished = 1;
 }

@@ -69,6 +69,8 @@ struct tls_client_hello {
     uint8_t dtls;            /* DTLS ClientHello */
     uint8_t cookie_len;      /* DTLS cookie length (0: none) */
     uint8_t truncated;       /* some list was longer than kept */
+    uint8_t names_truncated; /* SNI or ALPN list longer than kept (neither JA3
+                                nor JA4 needs more than was kept) */
     uint8_t trailing_bytes;  /* stray bytes after the last extension */
     uint8_t session_id_len;
     uint8_t has_supported_versions;

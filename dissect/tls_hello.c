@@ -41,7 +41,7 @@ static int parse_sni(struct span ext, struct tls_client_hello *ch)
             continue;
         size_t k = name.n > TLS_MAX_SNI ? TLS_MAX_SNI : name.n;
         if (name.n > TLS_MAX_SNI)
-            ch->truncated = 1;
+            ch->names_truncated = 1;
         memcpy(ch->sni, name.p, k);
         ch->sni[k] = 0;
         ch->sni_len = (uint8_t)k;
@@ -59,7 +59,10 @@ static int parse_client_alpn(struct span ext, struct tls_client_hello *ch)
     /* Keep the wire format (length-prefixed names), whole names only. */
     while (span_vec8(&list, &name)) {
         if ((size_t)ch->alpn_len + 1 + name.n > TLS_MAX_ALPN_BYTES) {
-            ch->truncated = 1;
+            /* JA4 reads the first name only: lost only if it is the one cut. */
+            if (ch->alpn_len == 0)
+                ch->truncated = 1;
+            ch->names_truncated = 1;
             break;
         }
         ch->alpn[ch->alpn_len++] = (uint8_t)name.n;

@@ -80,6 +80,20 @@ static inline void tls_stream_set_encrypted(struct tls_stream *ts)
  * from here on (if it is between records). */
 void tls_stream_set_sslv2_records(struct tls_stream *ts);
 
+/* Is the stream part-way through a hello: its record header, a handshake
+ * record's message header, a kept hello's body, or an SSLv2 hello? (A
+ * client that cuts its hello into byte-sized segments, as some do to slip
+ * past DPI, is followed to the end of it.) */
+static inline int tls_stream_in_hello(const struct tls_stream *ts)
+{
+    if (ts->state == TLS_STREAM_SSLV2)
+        return 1;
+    if (ts->state != TLS_STREAM_START && ts->state != TLS_STREAM_RECORDS)
+        return 0;
+    return ts->hdr_have > 0 || ts->hs_keep ||
+           (ts->rec_type == 22 && ts->rec_left > 0 && ts->hs_hdr_have < 4); /* handshake */
+}
+
 void tls_stream_free(struct tls_stream *ts);
 
 /* Bytes held in hello buffers over all streams, DTLS fragment reassembly

@@ -620,7 +620,7 @@ void handshake_to_json(const struct tls_handshake *hs, struct json *j)
         json_bool(j, "hello_verify_request", 1);
     if (hs->alert_level)
         json_uint(j, "alert", hs->alert_desc);
-    if (hs->ch.truncated || hs->sh.truncated)
+    if (hs->ch.truncated || hs->ch.names_truncated || hs->sh.truncated)
         json_bool(j, "hello_truncated", 1);
     json_close_object(j);
     json_close_object(j);

@@ -225,6 +225,58 @@ static void test_hello_over_three_segments(void **state)
     assert_string_equal(ja3, "f64f5a3e29e631b73b458a85af4f2416"); /* the oracle's */
 }
 
+/* GnuTLS's hello through a proxy that writes 4 bytes at a time
+ * (tests/fixtures/stacks): the ClientHello comes in ~100 segments, far past
+ * the segments a flow gets to show a hello start. */
+static void test_hello_in_4_byte_segments(void **state)
+{
+    (void)state;
+    struct tu_pcap pc;
+    tu_pcap_load("tests/fixtures/stacks/gnutls_hello_4byte_segments.pcap", &pc);
+    assert_true(pc.n > 200);
+    tu_pcap_free(&pc);
+    tu_run_capture("tests/fixtures/stacks/gnutls_hello_4byte_segments.pcap", 0, &got);
+    const struct tls_handshake *hs = one_handshake();
+    assert_true(hs->has_ch);
+    assert_true(hs->established);
+    assert_int_equal(tls_server_version(&hs->sh), 0x0304);
+    assert_string_equal(hs->ch.sni, "localhost");
+    assert_int_equal(hs->ch.n_ciphers, 29);
+}
+
+/* OpenSSL offering 61 ALPN names (a 1,869-byte list, tests/fixtures/
+ * stacks): the list is cut to what is kept and the hello marked, but JA3
+ * (no ALPN) and JA4 (the first name only) are still whole. */
+static void test_long_alpn_list_keeps_fingerprints(void **state)
+{
+    (void)state;
+    tu_run_capture("tests/fixtures/stacks/openssl_alpn_61_names.pcap", 0, &got);
+    const struct tls_handshake *hs = one_handshake();
+    assert_true(hs->established);
+    assert_true(hs->ch.names_truncated);
+    assert_false(hs->ch.truncated);
+    assert_int_equal(hs->ch.alpn[0], 30);
+    assert_memory_equal(hs->ch.alpn + 1, "proto-000-", 10);
+    char ja3[JA3_HEX_LEN + 1], ja4[JA4_MAX_LEN + 1];
+    assert_true(fingerprint_ja3(&hs->ch, ja3));
+    assert_string_equal(ja3, "5a1edc7f170af1014fc65c994878e63c"); /* tshark's */
+    assert_true(fingerprint_ja4(&hs->ch, JA4_TCP, ja4));
+    assert_string_equal(ja4, "t13d3111px_e8f1e7e78f70_1f22a2ca17c4");
+}
+
+/* GnuTLS refusing the server's self-signed certificate in TLS 1.3
+ * (tests/fixtures/stacks): its ChangeCipherSpec (middlebox compatibility)
+ * and a 19-byte encrypted alert are not a finished handshake. */
+static void test_tls1_3_client_refuses_certificate(void **state)
+{
+    (void)state;
+    tu_run_capture("tests/fixtures/stacks/gnutls_refuses_cert_tls1_3.pcap", 0, &got);
+    const struct tls_handshake *hs = one_handshake();
+    assert_int_equal(tls_server_version(&hs->sh), 0x0304);
+    assert_false(hs->established);
+    assert_int_equal(hs->settle, SETTLE_CLOSED);
+}
+
 static void test_ipv6_and_port_8443(void **state)
 {
     (void)state;
@@ -472,6 +524,9 @@ int main(void)
         cmocka_unit_test_setup(test_sslv2_server_hello, setup),
         cmocka_unit_test_setup(test_sslv2_server_error, setup),
         cmocka_unit_test_setup(test_tls1_3_draft_server_hello, setup),
+        cmocka_unit_test_setup(test_hello_in_4_byte_segments, setup),
+        cmocka_unit_test_setup(test_long_alpn_list_keeps_fingerprints, setup),
+        cmocka_unit_test_setup(test_tls1_3_client_refuses_certificate, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

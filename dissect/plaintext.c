@@ -93,6 +93,8 @@ static const struct starttls_proto *identify_client_line(const char *p, size_t n
 {
     if (pt_starts(p, n, "EHLO ") || pt_starts(p, n, "HELO "))
         return &starttls_smtp;
+    if (pt_starts(p, n, "LHLO "))
+        return &starttls_lmtp;
     if (ftp_command(p, n))
         return &starttls_ftp;
     if (pt_starts(p, n, "CAPA") || pt_starts(p, n, "STLS"))
@@ -144,9 +146,14 @@ static void process_line(struct plaintext *pt, int dir, const char *p, size_t n)
         pt->server_known = 1;
     }
     int from_server = dir == pt->server_dir;
-    /* "220" was taken for SMTP; an FTP command as the first one says FTP. */
-    if (!from_server && pt->proto == &starttls_smtp && pt->client_cmds == 0 && ftp_command(p, n))
-        pt->proto = &starttls_ftp;
+    /* "220" was taken for SMTP; an FTP command or LHLO as the first one
+     * says FTP or LMTP. */
+    if (!from_server && pt->proto == &starttls_smtp && pt->client_cmds == 0) {
+        if (ftp_command(p, n))
+            pt->proto = &starttls_ftp;
+        else if (pt_starts(p, n, "LHLO "))
+            pt->proto = &starttls_lmtp;
+    }
     if (from_server)
         pt->proto->server_line(pt, p, n);
     else

@@ -24,8 +24,8 @@ struct starttls_proto {
     size_t (*client_bytes)(struct plaintext *pt, const char *p, size_t n);
 };
 
-extern const struct starttls_proto starttls_smtp, starttls_pop3, starttls_imap, starttls_ftp,
-    starttls_nntp, starttls_sieve, starttls_xmpp, starttls_ldap, starttls_pgsql;
+extern const struct starttls_proto starttls_smtp, starttls_lmtp, starttls_pop3, starttls_imap,
+    starttls_ftp, starttls_nntp, starttls_sieve, starttls_xmpp, starttls_ldap, starttls_pgsql;
 
 /* Recognisers for binary protocols (first client chunk). */
 int starttls_ldap_detect(struct span s);

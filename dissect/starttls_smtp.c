@@ -1,4 +1,5 @@
-/* starttls_smtp.c: SMTP (RFC 5321) with STARTTLS (RFC 3207).
+/* starttls_smtp.c: SMTP (RFC 5321) with STARTTLS (RFC 3207), and LMTP
+ * (RFC 2033: SMTP with LHLO, for delivery into a mail store).
  * Replies are matched to commands in order (pipelining, RFC 2920): the
  * greeting is reply 0, the n-th command's reply is reply n. */
 #include "starttls_proto.h"
@@ -30,7 +31,7 @@ static void smtp_server(struct plaintext *pt, const char *p, size_t n)
 static void smtp_client(struct plaintext *pt, const char *p, size_t n)
 {
     pt->client_cmds++;
-    if (pt_starts(p, n, "EHLO") || pt_starts(p, n, "HELO"))
+    if (pt_starts(p, n, "EHLO") || pt_starts(p, n, "HELO") || pt_starts(p, n, "LHLO"))
         pt->caps_ordinal = pt->client_cmds; /* a HELO reply lists no extensions */
     else if (pt_starts(p, n, "STARTTLS")) {
         pt->requested = 1;
@@ -44,3 +45,4 @@ static void smtp_client(struct plaintext *pt, const char *p, size_t n)
 }
 
 const struct starttls_proto starttls_smtp = {"smtp", 1, 1, smtp_server, smtp_client, NULL, NULL};
+const struct starttls_proto starttls_lmtp = {"lmtp", 1, 1, smtp_server, smtp_client, NULL, NULL};

@@ -102,6 +102,19 @@ static const struct seg smtp_postfix[] = {
     SEG(SRV, 45, "220 2.0.0 Ready to start TLS\r\n"),
 };
 
+/* Built: LMTP (RFC 2033 section 4.2's greeting and LHLO, the reply listing
+ * STARTTLS as RFC 3207 section 4 has it), on port 24. */
+static const struct seg lmtp_starttls[] = {
+    BUILT(SRV, "220 foo.edu LMTP server ready\r\n"),
+    BUILT(CLI, "LHLO foo.edu\r\n"),
+    BUILT(SRV, "250-foo.edu\r\n"
+               "250-PIPELINING\r\n"
+               "250-STARTTLS\r\n"
+               "250 SIZE\r\n"),
+    BUILT(CLI, "STARTTLS\r\n"),
+    BUILT(SRV, "220 Go ahead\r\n"),
+};
+
 /* pcaps/mail/smtp_starttls_refused.pcap, session 3 (bash client against
  * aiosmtpd without a certificate). Frame 46 repeats frame 45 (same sequence
  * number) and is left out. */
@@ -610,6 +623,7 @@ static const struct transcript transcripts[] = {
                W("smtp", PT_NO, 0, 0, 0, "AUTH PLAIN", 1)),
     TRANSCRIPT("smtp_auth_login", 587, smtp_auth_login, 0,
                W("smtp", PT_YES, 0, 0, 0, "AUTH LOGIN", 1)),
+    TRANSCRIPT("lmtp_starttls", 24, lmtp_starttls, 0, W("lmtp", PT_YES, 1, 0, 1, NULL, 0)),
     TRANSCRIPT("pop3_stls", 110, pop3_stls, 0, W("pop3", PT_YES, 1, 0, 1, NULL, 0)),
     TRANSCRIPT("pop3_plain", 110, pop3_plain, 0, W("pop3", PT_UNKNOWN, 0, 0, 0, "USER/PASS", 1)),
     TRANSCRIPT("pop3_auth_plain", 110, pop3_auth_plain, 0,
@@ -905,7 +919,7 @@ static void test_upgrade_offset_inside_chunk(void **state)
         }
         checked++;
     }
-    assert_int_equal(checked, 9);
+    assert_int_equal(checked, 10);
 
     /* And the offset itself, in one chunk of the server's. */
     struct plaintext *pt = pt_new(25);
@@ -1264,7 +1278,7 @@ static void test_cuts_line_protocols(void **state)
         check_cuts(&transcripts[i]);
         n++;
     }
-    assert_int_equal(n, 28);
+    assert_int_equal(n, 29);
 }
 
 /* The chunk protocols as captured / one turn per chunk. */
@@ -1505,6 +1519,12 @@ static void test_identification_220_then_client(void **state)
     feed_str(pt, 0, "AUTH TLS\r\n", &off);
     assert_int_equal(feed_str(pt, 1, "234 Proceed with negotiation.\r\n", &off), PT_UPGRADED);
     assert_int_equal(off, 31);
+    free(pt);
+    /* LHLO as the first command says LMTP (RFC 2033). */
+    identify(2424, 1, "220 mail.example LMTP Dovecot ready.\r\n", &pt);
+    assert_string_equal(plaintext_protocol(pt), "smtp");
+    feed_str(pt, 0, "LHLO client.example\r\n", &off);
+    assert_string_equal(plaintext_protocol(pt), "lmtp");
     free(pt);
     /* EHLO keeps it SMTP; a later USER-like line does not change it. */
     identify(2525, 1, "220 mx ESMTP\r\n", &pt);

@@ -275,6 +275,14 @@ static void test_tls1_3_client_refuses_certificate(void **state)
     assert_int_equal(tls_server_version(&hs->sh), 0x0304);
     assert_false(hs->established);
     assert_int_equal(hs->settle, SETTLE_CLOSED);
+
+    /* NSS sends no ChangeCipherSpec: its one record is the alert. */
+    setup(NULL);
+    tu_run_capture("tests/fixtures/stacks/nss_refuses_cert_tls1_3.pcap", 0, &got);
+    hs = one_handshake();
+    assert_int_equal(tls_server_version(&hs->sh), 0x0304);
+    assert_false(hs->established);
+    assert_int_equal(hs->settle, SETTLE_CLOSED);
 }
 
 static void test_ipv6_and_port_8443(void **state)

@@ -26,6 +26,9 @@
 /* The smallest TLS 1.3 record that can hold a client's Finished: header,
  * 32-byte MAC, inner type and the 8-byte tag of the CCM_8 suites. */
 #define TLS13_FINISHED_RECORD_MIN (4 + 32 + 1 + 8)
+/* A TLS 1.3 record holding an alert: its two bytes, the inner type and the
+ * AEAD tag (8 bytes in TLS_AES_128_CCM_8_SHA256, 16 in the others). */
+#define TLS13_ALERT_RECORD(cipher) (2 + 1 + ((cipher) == 0x1305 ? 8 : 16))
 
 struct session_stats session_stats;
 static uint64_t next_handshake_seq = 1;
@@ -127,6 +130,13 @@ static void settle(struct tls_session *s, enum settle_reason why)
     struct tls_handshake *hs = s->hs;
     if (!hs)
         return;
+    if (s->await_server && !s->server_alert_sized) {
+        /* Nothing from the server said no: established, as both sides'
+         * records said. */
+        hs->established = 1;
+        why = SETTLE_ESTABLISHED;
+    }
+    s->await_server = 0;
     s->hs = NULL;
     hs->settle = (uint8_t)why;
     s->sink->settle(s->sink->ctx, hs, s->flow_ctx);
@@ -159,6 +169,7 @@ static struct tls_handshake *begin(struct tls_session *s, int client_dir)
     s->hs = hs;
     s->client_dir = (uint8_t)client_dir;
     s->moved_on[0] = s->moved_on[1] = 0;
+    s->await_server = s->server_alert_sized = s->client_closed = 0;
     session_stats.handshakes++;
     s->sink->begin(s->sink->ctx, hs);
     return hs;
@@ -290,10 +301,27 @@ static int version_index(uint16_t v)
     return v >= 0x0300 && v <= 0x0304 ? v - 0x0300 : 5;
 }
 
-/* Both sides have moved past the open handshake: it is established. */
+/* The open handshake is TLS 1.3 in a byte stream. */
+static int tls13_stream(const struct tls_session *s)
+{
+    const struct tls_handshake *hs = s->hs;
+    return hs && hs->has_sh && tls_version_is_13(tls_server_version(&hs->sh)) &&
+           s->carrier == CARRIER_TCP && !s->in_dtls;
+}
+
+/* Both sides have moved past the open handshake: it is established. In
+ * TLS 1.3 the server's flight comes before the client's Finished, and a
+ * server that refuses the client (its certificate, most often) says so
+ * only after it, with an encrypted alert and a close: the server's next
+ * record decides (sink_record), or failing one, the end of the
+ * connection (settle). */
 static void settle_if_established(struct tls_session *s)
 {
     if (s->hs && s->moved_on[0] && s->moved_on[1]) {
+        if (tls13_stream(s)) {
+            s->await_server = 1;
+            return;
+        }
         s->hs->established = 1;
         settle(s, SETTLE_ESTABLISHED);
         s->finished = 1;
@@ -334,6 +362,37 @@ static void sink_record(void *ctx, int dir, uint8_t type, uint16_t version, uint
     }
     int tls13 = hs && hs->has_sh && tls_version_is_13(tls_server_version(&hs->sh));
     int answered = hs && hs->has_sh && !hs->sh.is_hrr; /* not a HelloRetryRequest */
+    if (s->await_server) {
+        if (type != TLS_CT_APPLICATION_DATA)
+            return;
+        int alert_sized = len == TLS13_ALERT_RECORD(hs->sh.cipher);
+        if (dir == s->client_dir) {
+            /* The client closing first (close_notify, or a FIN in
+             * session_fin): an alert-sized answer is the server's
+             * close_notify, not a refusal. */
+            s->client_closed |= alert_sized && !s->server_alert_sized;
+            return;
+        }
+        if (alert_sized && !s->server_alert_sized && !s->client_closed) {
+            s->server_alert_sized = 1; /* an alert if nothing follows it */
+            return;
+        }
+        s->server_alert_sized = 0;
+        settle(s, SETTLE_ESTABLISHED);
+        s->finished = 1;
+        return;
+    }
+    if (type == TLS_CT_ALERT && !tls13 && answered && hs->has_ch && s->st[dir].encrypted &&
+        !s->moved_on[!dir]) {
+        /* An alert after this side's ChangeCipherSpec and before the other
+         * side's: it gave up the handshake (NSS does so when it refuses the
+         * certificate after sending its Finished). Encrypted: its number is
+         * not known. Not in a capture of one side only (no ClientHello),
+         * where the other side's records are missing, not absent. */
+        settle(s, SETTLE_ALERT);
+        s->finished = 1;
+        return;
+    }
     if (type == TLS_CT_CHANGE_CIPHER_SPEC) {
         /* In TLS 1.3 a ChangeCipherSpec is only for middleboxes (RFC 8446
          * appendix D.4) and says nothing; before it, it switches this side
@@ -754,6 +813,8 @@ void session_fin(struct tls_session *s, int dir, int64_t now_us)
 {
     s->now_us = now_us;
     s->fin[dir] = 1;
+    if (s->await_server && dir == s->client_dir && !s->server_alert_sized)
+        s->client_closed = 1;
     if (s->fin[0] && s->fin[1]) {
         settle(s, SETTLE_CLOSED);
         emit_plaintext(s);

@@ -62,9 +62,14 @@ struct tls_session {
     uint8_t transport;
     uint8_t has_vlan;
     uint16_t vlan;
-    uint8_t finished;             /* nothing more to learn from this connection */
-    uint8_t client_dir;           /* of the open handshake */
-    uint8_t moved_on[2];          /* CCS or encrypted record since the last ServerHello */
+    uint8_t finished;    /* nothing more to learn from this connection */
+    uint8_t client_dir;  /* of the open handshake */
+    uint8_t moved_on[2]; /* CCS or encrypted record since the last ServerHello */
+    /* TLS 1.3 over a stream, both sides moved on: the server's answer to
+     * the client's Finished is awaited (session.c, settle_if_established). */
+    uint8_t await_server;
+    uint8_t server_alert_sized;   /* its record since is the size of an alert */
+    uint8_t client_closed;        /* the client closed first (close_notify or FIN) */
     uint8_t sslv2_client_records; /* SSLv2 records from the client since an SSL 2.0 ServerHello */
     uint8_t fin[2];
     uint8_t mode[2];    /* SESSION_MODE_* per direction */

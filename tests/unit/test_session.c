@@ -285,6 +285,44 @@ static void test_tls1_3_client_refuses_certificate(void **state)
     assert_int_equal(hs->settle, SETTLE_CLOSED);
 }
 
+/* A side that sends an alert after its own ChangeCipherSpec, before the
+ * other side's (NSS judging the certificate after its Finished), refused
+ * the handshake: the server's ChangeCipherSpec that follows does not make
+ * it established. */
+static void test_alert_before_peer_ccs_tls1_2(void **state)
+{
+    (void)state;
+    tu_run_capture("tests/fixtures/stacks/nss_refuses_cert_tls1_2.pcap", 0, &got);
+    const struct tls_handshake *hs = one_handshake();
+    assert_int_equal(tls_server_version(&hs->sh), 0x0303);
+    assert_false(hs->established);
+    assert_int_equal(hs->settle, SETTLE_ALERT);
+    assert_int_equal(hs->alert_level, 0); /* encrypted: no number */
+}
+
+/* TLS 1.3: a server that requires a client certificate refuses the client
+ * after the client's Finished, with a lone encrypted alert and a close. The
+ * client's close first (FIN before the server's alert-sized record, in the
+ * zeek draft capture of test_tls1_3_draft_server_hello) still counts as
+ * established. */
+static void test_server_refuses_after_client_finished_tls1_3(void **state)
+{
+    (void)state;
+    tu_run_capture("tests/fixtures/stacks/gnutls_server_requires_cert_tls1_3.pcap", 0, &got);
+    const struct tls_handshake *hs = one_handshake();
+    assert_int_equal(tls_server_version(&hs->sh), 0x0304);
+    assert_false(hs->established);
+    assert_int_equal(hs->settle, SETTLE_CLOSED);
+
+    /* An ordinary TLS 1.3 connection: the server's ticket after the
+     * client's Finished confirms it. */
+    setup(NULL);
+    tu_run_capture("pcaps/curl_tls1_3.pcap", 0, &got);
+    hs = one_handshake();
+    assert_true(hs->established);
+    assert_int_equal(hs->settle, SETTLE_ESTABLISHED);
+}
+
 static void test_ipv6_and_port_8443(void **state)
 {
     (void)state;
@@ -524,6 +562,8 @@ int main(void)
         cmocka_unit_test_setup(test_resumed_tls1_3, setup),
         cmocka_unit_test_setup(test_hello_over_three_segments, setup),
         cmocka_unit_test_setup(test_ipv6_and_port_8443, setup),
+        cmocka_unit_test_setup(test_alert_before_peer_ccs_tls1_2, setup),
+        cmocka_unit_test_setup(test_server_refuses_after_client_finished_tls1_3, setup),
         cmocka_unit_test_setup(test_one_sided_server_only, setup),
         cmocka_unit_test_setup(test_repeated_and_next_client_hello, setup),
         cmocka_unit_test_setup(test_client_in_direction_1, setup),

@@ -367,7 +367,9 @@ uint16_t tls_client_max_version(const struct tls_client_hello *ch)
         if (tls_is_grease(v))
             continue;
         int r = tls_version_rank(v);
-        if (r > best_rank) {
+        /* The final version outranks its drafts (which rank with it), so
+         * that the answer does not hang on the list's order. */
+        if (r > best_rank || (r == best_rank && (v == 0x0304 || v == 0xfefc))) {
             best_rank = r;
             best = v;
         }

@@ -421,6 +421,34 @@ static void test_version_names(void **state)
     assert_int_equal(tls_version_rank(0x7f1c), 6);
 }
 
+/* The client's highest version (tls.client.version, JA4's version): the
+ * final TLS 1.3 over a draft of it, whichever comes first in the list
+ * (clients of 2018 offered both); GREASE never. */
+static void test_client_max_version_final_over_draft(void **state)
+{
+    (void)state;
+    static const uint16_t lists[][3] = {
+        {0x7f1c, 0x0304, 0x0303},
+        {0x0304, 0x7f1c, 0x0303},
+        {0x2a2a, 0x7f17, 0x0304},
+    };
+    for (size_t i = 0; i < sizeof(lists) / sizeof(*lists); i++) {
+        memset(&ch, 0, sizeof(ch));
+        ch.legacy_version = 0x0303;
+        ch.has_supported_versions = 1;
+        ch.n_versions = 3;
+        memcpy(ch.versions, lists[i], sizeof(lists[i]));
+        assert_int_equal(tls_client_max_version(&ch), 0x0304);
+    }
+    memset(&ch, 0, sizeof(ch));
+    ch.legacy_version = 0x0303;
+    ch.has_supported_versions = 1;
+    ch.n_versions = 2;
+    ch.versions[0] = 0x7f1c; /* a draft alone is what the client offered */
+    ch.versions[1] = 0x0303;
+    assert_int_equal(tls_client_max_version(&ch), 0x7f1c);
+}
+
 static void test_looks_like_record(void **state)
 {
     (void)state;
@@ -640,6 +668,7 @@ static void test_cipher_list_over_bound(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_client_max_version_final_over_draft),
         cmocka_unit_test(test_client_hello_tls1_0),
         cmocka_unit_test(test_client_hello_tls1_1),
         cmocka_unit_test(test_client_hello_tls1_2),

@@ -51,8 +51,8 @@ static void check(const struct plaintext *pt)
     const struct starttls_proto *want = &STARTTLS_MACHINE;
     /* SMTP becomes FTP when the client's first command is an FTP one, LMTP
      * when it is LHLO (RFC 2033). */
-    if (pt->proto != want && !(want == &starttls_smtp &&
-                               (pt->proto == &starttls_ftp || pt->proto == &starttls_lmtp)))
+    if (pt->proto != want &&
+        !(want == &starttls_smtp && (pt->proto == &starttls_ftp || pt->proto == &starttls_lmtp)))
         fail("the protocol changed");
     if (pt->upgraded && !pt->requested)
         fail("upgraded without the client asking");

@@ -130,9 +130,10 @@ static void settle(struct tls_session *s, enum settle_reason why)
     struct tls_handshake *hs = s->hs;
     if (!hs)
         return;
-    if (s->await_server && !s->server_alert_sized) {
+    if (s->await_server && !s->server_alert_sized && why != SETTLE_ALERT) {
         /* Nothing from the server said no: established, as both sides'
-         * records said. */
+         * records said. (A plaintext fatal alert now, from either side,
+         * says no.) */
         hs->established = 1;
         why = SETTLE_ESTABLISHED;
     }

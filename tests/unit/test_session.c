@@ -515,6 +515,82 @@ static void test_client_in_direction_1(void **state)
     assert_int_equal(got.settles, 1);
 }
 
+/* A record of type and length len (zero bytes) from direction dir. */
+static void feed_record(int dir, uint8_t type, uint16_t len, int64_t t)
+{
+    uint8_t rec[5 + 300] = {type, 0x03, 0x03, (uint8_t)(len >> 8), (uint8_t)len};
+    assert_true(len <= 300);
+    session_data(&sess, dir, span_make(rec, 5 + (size_t)len), t);
+}
+
+/* TLS 1.3 up to the client's Finished: the client in direction 0, the
+ * server's flight (one encrypted record), the client's Finished (53). */
+static void tls13_to_client_finished(void)
+{
+    start_session();
+    feed_hex(0, FX_TLS13_CH, 1);
+    feed_hex(1, FX_TLS13_SH, 2);
+    feed_record(1, TLS_CT_APPLICATION_DATA, 200, 3);
+    feed_record(0, TLS_CT_APPLICATION_DATA, 53, 4);
+    assert_int_equal(got.settles, 0); /* the server's answer decides */
+}
+
+/* The rules of the server's answer to a TLS 1.3 client's Finished, on
+ * records fed directly (the captures of real refusals are above). */
+static void test_tls1_3_server_answer_rules(void **state)
+{
+    (void)state;
+    /* A ticket (or data): established at once. */
+    tls13_to_client_finished();
+    feed_record(1, TLS_CT_APPLICATION_DATA, 100, 5);
+    assert_int_equal(got.settles, 1);
+    assert_true(got.hs[0].established);
+    assert_int_equal(got.hs[0].settle, SETTLE_ESTABLISHED);
+
+    /* An alert-sized record, then the close: refused. */
+    tls13_to_client_finished();
+    feed_record(1, TLS_CT_APPLICATION_DATA, 19, 5);
+    assert_int_equal(got.settles, 0);
+    session_reset(&sess, 6);
+    assert_int_equal(got.settles, 1);
+    assert_false(got.hs[0].established);
+    assert_int_equal(got.hs[0].settle, SETTLE_CLOSED);
+
+    /* An alert-sized record and more after it: it was data. */
+    tls13_to_client_finished();
+    feed_record(1, TLS_CT_APPLICATION_DATA, 19, 5);
+    feed_record(1, TLS_CT_APPLICATION_DATA, 19, 6);
+    assert_int_equal(got.settles, 1);
+    assert_true(got.hs[0].established);
+
+    /* The client closed first (FIN): the server's alert-sized record is
+     * its close_notify. */
+    tls13_to_client_finished();
+    session_fin(&sess, 0, 5);
+    feed_record(1, TLS_CT_APPLICATION_DATA, 19, 6);
+    session_fin(&sess, 1, 7);
+    assert_int_equal(got.settles, 1);
+    assert_true(got.hs[0].established);
+    assert_int_equal(got.hs[0].settle, SETTLE_ESTABLISHED);
+
+    /* Nothing from the server before the end: established. */
+    tls13_to_client_finished();
+    session_end(&sess, SETTLE_END_OF_INPUT);
+    assert_int_equal(got.settles, 1);
+    assert_true(got.hs[0].established);
+    assert_int_equal(got.hs[0].settle, SETTLE_ESTABLISHED);
+
+    /* A plaintext fatal alert (from the client: the server's records are
+     * all taken as encrypted after its TLS 1.3 ServerHello): refused, with
+     * its number. */
+    tls13_to_client_finished();
+    feed_hex(0, "15030300020228", 5);
+    assert_int_equal(got.settles, 1);
+    assert_false(got.hs[0].established);
+    assert_int_equal(got.hs[0].settle, SETTLE_ALERT);
+    assert_int_equal(got.hs[0].alert_desc, 40);
+}
+
 /* Plain HTTP both ways: no handshake and no plaintext record (HTTP is not
  * a STARTTLS protocol). */
 static void test_not_tls(void **state)
@@ -565,6 +641,7 @@ int main(void)
         cmocka_unit_test_setup(test_alert_before_peer_ccs_tls1_2, setup),
         cmocka_unit_test_setup(test_server_refuses_after_client_finished_tls1_3, setup),
         cmocka_unit_test_setup(test_one_sided_server_only, setup),
+        cmocka_unit_test_setup(test_tls1_3_server_answer_rules, setup),
         cmocka_unit_test_setup(test_repeated_and_next_client_hello, setup),
         cmocka_unit_test_setup(test_client_in_direction_1, setup),
         cmocka_unit_test_setup(test_not_tls, setup),

@@ -264,25 +264,29 @@ static void test_long_alpn_list_keeps_fingerprints(void **state)
     assert_string_equal(ja4, "t13d3111px_e8f1e7e78f70_1f22a2ca17c4");
 }
 
+/* The one handshake of a capture from tests/fixtures/stacks (or pcaps/):
+ * its negotiated version, whether it was established, and how it settled. */
+static const struct tls_handshake *expect_one(const char *path, uint16_t version, int established,
+                                              enum settle_reason settle)
+{
+    setup(NULL);
+    tu_run_capture(path, 0, &got);
+    const struct tls_handshake *hs = one_handshake();
+    assert_int_equal(tls_server_version(&hs->sh), version);
+    assert_int_equal(hs->established, established);
+    assert_int_equal(hs->settle, settle);
+    return hs;
+}
+
 /* GnuTLS refusing the server's self-signed certificate in TLS 1.3
  * (tests/fixtures/stacks): its ChangeCipherSpec (middlebox compatibility)
- * and a 19-byte encrypted alert are not a finished handshake. */
+ * and a 19-byte encrypted alert are not a finished handshake. NSS sends no
+ * ChangeCipherSpec: its one record is the alert. */
 static void test_tls1_3_client_refuses_certificate(void **state)
 {
     (void)state;
-    tu_run_capture("tests/fixtures/stacks/gnutls_refuses_cert_tls1_3.pcap", 0, &got);
-    const struct tls_handshake *hs = one_handshake();
-    assert_int_equal(tls_server_version(&hs->sh), 0x0304);
-    assert_false(hs->established);
-    assert_int_equal(hs->settle, SETTLE_CLOSED);
-
-    /* NSS sends no ChangeCipherSpec: its one record is the alert. */
-    setup(NULL);
-    tu_run_capture("tests/fixtures/stacks/nss_refuses_cert_tls1_3.pcap", 0, &got);
-    hs = one_handshake();
-    assert_int_equal(tls_server_version(&hs->sh), 0x0304);
-    assert_false(hs->established);
-    assert_int_equal(hs->settle, SETTLE_CLOSED);
+    expect_one("tests/fixtures/stacks/gnutls_refuses_cert_tls1_3.pcap", 0x0304, 0, SETTLE_CLOSED);
+    expect_one("tests/fixtures/stacks/nss_refuses_cert_tls1_3.pcap", 0x0304, 0, SETTLE_CLOSED);
 }
 
 /* A side that sends an alert after its own ChangeCipherSpec, before the
@@ -292,35 +296,23 @@ static void test_tls1_3_client_refuses_certificate(void **state)
 static void test_alert_before_peer_ccs_tls1_2(void **state)
 {
     (void)state;
-    tu_run_capture("tests/fixtures/stacks/nss_refuses_cert_tls1_2.pcap", 0, &got);
-    const struct tls_handshake *hs = one_handshake();
-    assert_int_equal(tls_server_version(&hs->sh), 0x0303);
-    assert_false(hs->established);
-    assert_int_equal(hs->settle, SETTLE_ALERT);
+    const struct tls_handshake *hs =
+        expect_one("tests/fixtures/stacks/nss_refuses_cert_tls1_2.pcap", 0x0303, 0, SETTLE_ALERT);
     assert_int_equal(hs->alert_level, 0); /* encrypted: no number */
 }
 
 /* TLS 1.3: a server that requires a client certificate refuses the client
- * after the client's Finished, with a lone encrypted alert and a close. The
- * client's close first (FIN before the server's alert-sized record, in the
- * zeek draft capture of test_tls1_3_draft_server_hello) still counts as
- * established. */
+ * after the client's Finished, with a lone encrypted alert and a close. An
+ * ordinary connection (the server's ticket after the client's Finished
+ * confirms it) and a client's close first (FIN before the server's
+ * alert-sized record, in the zeek draft capture of
+ * test_tls1_3_draft_server_hello) are established. */
 static void test_server_refuses_after_client_finished_tls1_3(void **state)
 {
     (void)state;
-    tu_run_capture("tests/fixtures/stacks/gnutls_server_requires_cert_tls1_3.pcap", 0, &got);
-    const struct tls_handshake *hs = one_handshake();
-    assert_int_equal(tls_server_version(&hs->sh), 0x0304);
-    assert_false(hs->established);
-    assert_int_equal(hs->settle, SETTLE_CLOSED);
-
-    /* An ordinary TLS 1.3 connection: the server's ticket after the
-     * client's Finished confirms it. */
-    setup(NULL);
-    tu_run_capture("pcaps/curl_tls1_3.pcap", 0, &got);
-    hs = one_handshake();
-    assert_true(hs->established);
-    assert_int_equal(hs->settle, SETTLE_ESTABLISHED);
+    expect_one("tests/fixtures/stacks/gnutls_server_requires_cert_tls1_3.pcap", 0x0304, 0,
+               SETTLE_CLOSED);
+    expect_one("pcaps/curl_tls1_3.pcap", 0x0304, 1, SETTLE_ESTABLISHED);
 }
 
 static void test_ipv6_and_port_8443(void **state)

@@ -170,7 +170,7 @@ static struct tls_handshake *begin(struct tls_session *s, int client_dir)
     s->hs = hs;
     s->client_dir = (uint8_t)client_dir;
     s->moved_on[0] = s->moved_on[1] = 0;
-    s->await_server = s->server_alert_sized = s->client_closed = 0;
+    s->await_server = s->server_alert_sized = s->client_closed = s->client_encrypted = 0;
     session_stats.handshakes++;
     s->sink->begin(s->sink->ctx, hs);
     return hs;
@@ -363,6 +363,15 @@ static void sink_record(void *ctx, int dir, uint8_t type, uint16_t version, uint
     }
     int tls13 = hs && hs->has_sh && tls_version_is_13(tls_server_version(&hs->sh));
     int answered = hs && hs->has_sh && !hs->sh.is_hrr; /* not a HelloRetryRequest */
+    if (tls13 && answered && type == TLS_CT_APPLICATION_DATA && !s->await_server &&
+        s->carrier == CARRIER_TCP && !s->in_dtls) {
+        if (dir == s->client_dir)
+            s->client_encrypted = 1;
+        else if (s->client_encrypted)
+            /* A client that sends its (empty) Certificate on its own may
+             * have the server's refusal before its Finished. */
+            s->server_alert_sized = len == TLS13_ALERT_RECORD(hs->sh.cipher);
+    }
     if (s->await_server) {
         if (type != TLS_CT_APPLICATION_DATA)
             return;

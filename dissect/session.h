@@ -68,6 +68,7 @@ struct tls_session {
     /* TLS 1.3 over a stream, both sides moved on: the server's answer to
      * the client's Finished is awaited (session.c, settle_if_established). */
     uint8_t await_server;
+    uint8_t client_encrypted;     /* the client sent an encrypted record since the ServerHello */
     uint8_t server_alert_sized;   /* its record since is the size of an alert */
     uint8_t client_closed;        /* the client closed first (close_notify or FIN) */
     uint8_t sslv2_client_records; /* SSLv2 records from the client since an SSL 2.0 ServerHello */

@@ -312,6 +312,10 @@ static void test_server_refuses_after_client_finished_tls1_3(void **state)
     (void)state;
     expect_one("tests/fixtures/stacks/gnutls_server_requires_cert_tls1_3.pcap", 0x0304, 0,
                SETTLE_CLOSED);
+    /* The refusal before the client's Finished: the client's empty
+     * Certificate went on its own, and the server answered it at once. */
+    expect_one("tests/fixtures/stacks/gnutls_server_refuses_before_client_finished_tls1_3.pcap",
+               0x0304, 0, SETTLE_CLOSED);
     expect_one("pcaps/curl_tls1_3.pcap", 0x0304, 1, SETTLE_ESTABLISHED);
 }
 
@@ -544,6 +548,21 @@ static void test_tls1_3_server_answer_rules(void **state)
     feed_record(1, TLS_CT_APPLICATION_DATA, 19, 5);
     assert_int_equal(got.settles, 0);
     session_reset(&sess, 6);
+    assert_int_equal(got.settles, 1);
+    assert_false(got.hs[0].established);
+    assert_int_equal(got.hs[0].settle, SETTLE_CLOSED);
+
+    /* The client's Certificate on its own, the server's alert-sized
+     * record, then the client's Finished and the close: refused. */
+    start_session();
+    feed_hex(0, FX_TLS13_CH, 1);
+    feed_hex(1, FX_TLS13_SH, 2);
+    feed_record(1, TLS_CT_APPLICATION_DATA, 200, 3);
+    feed_record(0, TLS_CT_APPLICATION_DATA, 25, 4);
+    feed_record(1, TLS_CT_APPLICATION_DATA, 19, 5);
+    feed_record(0, TLS_CT_APPLICATION_DATA, 53, 6);
+    session_fin(&sess, 0, 7);
+    session_fin(&sess, 1, 8);
     assert_int_equal(got.settles, 1);
     assert_false(got.hs[0].established);
     assert_int_equal(got.hs[0].settle, SETTLE_CLOSED);

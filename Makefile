@@ -31,7 +31,7 @@ SRC := tlsmon.c engine.c monitor.c worker_pipe.c \
        dissect/tls_hello.c dissect/tls_stream.c dissect/session.c dissect/fingerprint.c dissect/classify.c \
        dissect/plaintext.c dissect/starttls_smtp.c dissect/starttls_pop3.c dissect/starttls_imap.c \
        dissect/starttls_ftp.c dissect/starttls_misc.c dissect/starttls_xmpp.c dissect/starttls_ldap.c \
-       dissect/starttls_pgsql.c dissect/dtls.c dissect/stun.c dissect/quic.c \
+       dissect/starttls_pgsql.c dissect/dtls.c dissect/stun.c dissect/quic.c dissect/tds.c \
        report/json.c report/handshake_log.c report/summary.c report/tally.c report/cipher_lookup.c \
        report/readiness.c report/readiness_out.c report/readiness_html.c report/client_labels.c \
        report/metrics.c

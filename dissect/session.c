@@ -529,11 +529,45 @@ static int feed_plaintext(struct tls_session *s, int dir, struct span *data)
     return data->n > 0;
 }
 
+static void feed_tls(struct tls_session *s, int dir, struct span data);
+
+/* The TLS bytes of a TDS stream (tds_feed's callback). */
+struct tds_piece_ctx {
+    struct tls_session *s;
+    int dir;
+};
+
+static void tds_tls_piece(void *ctx, struct span piece)
+{
+    struct tds_piece_ctx *c = ctx;
+    if (!c->s->finished)
+        feed_tls(c->s, c->dir, piece);
+}
+
+static void feed_tds(struct tls_session *s, int dir, struct span data)
+{
+    struct tds_piece_ctx c = {s, dir};
+    tds_feed(&s->tds[dir], data, tds_tls_piece, &c);
+    if (s->tds[dir].state == TDS_RAW)
+        s->mode[dir] = SESSION_MODE_TLS; /* what follows goes straight on */
+    else if (s->tds[dir].state == TDS_NOT_TLS && !s->hs)
+        s->finished = 1; /* plain TDS: no TLS in this connection */
+}
+
 void session_data(struct tls_session *s, int dir, struct span data, int64_t now_us)
 {
     if (s->finished)
         return;
     s->now_us = now_us;
+    if (s->mode[dir] == SESSION_MODE_UNDECIDED && tds_looks_like_prelogin(data)) {
+        /* The client's PRELOGIN: both sides frame the handshake in TDS. */
+        s->mode[0] = s->mode[1] = SESSION_MODE_TDS;
+        s->plain_seen = 1;
+    }
+    if (s->mode[dir] == SESSION_MODE_TDS) {
+        feed_tds(s, dir, data);
+        return;
+    }
     if (s->mode[dir] == SESSION_MODE_UNDECIDED) {
         int framing = tcp_framing_of(data);
         /* A first segment too short to show a record header, which starts
@@ -557,6 +591,12 @@ void session_data(struct tls_session *s, int dir, struct span data, int64_t now_
         return;
     if (s->finished)
         return;
+    feed_tls(s, dir, data);
+}
+
+/* TLS bytes of direction dir, in order. */
+static void feed_tls(struct tls_session *s, int dir, struct span data)
+{
     s->tls_seen = 1;
     tls_stream_feed(&s->st[dir], dir, data, &stream_sink, s);
     struct tls_stream *st = &s->st[dir];

@@ -14,6 +14,7 @@
 #include "handshake.h"
 #include "plaintext.h"
 #include "span.h"
+#include "tds.h"
 #include "tls_stream.h"
 
 struct dissect_sink {
@@ -47,6 +48,7 @@ enum {
     SESSION_MODE_PLAIN,
     SESSION_MODE_STUN_TCP, /* STUN/ChannelData framed on TCP */
     SESSION_MODE_RFC4571,  /* 2-byte length framing */
+    SESSION_MODE_TDS,      /* Microsoft SQL Server's TDS, the handshake in PRELOGIN packets */
 };
 
 struct turn_state;
@@ -95,6 +97,7 @@ struct tls_session {
     void *flow_ctx;           /* handed back to the sink on settle */
     struct tls_handshake *hs; /* the open handshake, or NULL */
     struct tls_stream st[2];
+    struct tds_deframer tds[2]; /* in SESSION_MODE_TDS */
     const struct dissect_sink *sink;
 };
 

@@ -511,6 +511,44 @@ static void test_client_in_direction_1(void **state)
     assert_int_equal(got.settles, 1);
 }
 
+/* Microsoft SQL Server's TDS 7 (FreeTDS's tsql, tests/fixtures/stacks):
+ * the handshake inside PRELOGIN packets, found on any port; TLS 1.2 as SQL
+ * Server speaks it in TDS 7, and 1.0 from an old server. */
+static void test_tds7_prelogin_handshake(void **state)
+{
+    (void)state;
+    const struct tls_handshake *hs =
+        expect_one("tests/fixtures/stacks/mssql_tds7_tls1_2.pcap", 0x0303, 1, SETTLE_ESTABLISHED);
+    assert_int_equal(hs->encapsulation, ENCAP_STARTTLS);
+    assert_int_equal(hs->sh.cipher, 0xc030);
+    hs = expect_one("tests/fixtures/stacks/mssql_tds7_tls1_0.pcap", 0x0301, 1, SETTLE_ESTABLISHED);
+    assert_int_equal(hs->sh.cipher, 0xc014);
+
+    /* The same bytes one at a time after the client's PRELOGIN (which is
+     * recognised whole): TDS headers and TLS records cut anywhere. */
+    setup(NULL);
+    struct tu_pcap pc;
+    tu_pcap_load("tests/fixtures/stacks/mssql_tds7_tls1_2.pcap", &pc);
+    start_session();
+    for (size_t i = 0; i < pc.n; i++) {
+        struct packet_view pv;
+        const struct tu_frame *f = &pc.f[i];
+        assert_int_equal(decode_packet(pc.linktype, f->data, f->caplen, f->len, &pv), DECODE_OK);
+        int dir = pv.src.port == 1433; /* the client's bytes are direction 0 */
+        int first = sess.mode[0] == SESSION_MODE_UNDECIDED;
+        for (uint32_t k = 0; k < pv.payload_len; k += first ? pv.payload_len : 1)
+            session_data(&sess, dir, span_make(pv.payload + k, first ? pv.payload_len : 1),
+                         f->ts_us);
+        if (pv.tcp_flags & TCPF_FIN)
+            session_fin(&sess, dir, f->ts_us);
+    }
+    tu_pcap_free(&pc);
+    assert_int_equal(got.settles, 1);
+    assert_int_equal(tls_server_version(&got.hs[0].sh), 0x0303);
+    assert_true(got.hs[0].established);
+    assert_int_equal(got.hs[0].encapsulation, ENCAP_STARTTLS);
+}
+
 /* A record of type and length len (zero bytes) from direction dir. */
 static void feed_record(int dir, uint8_t type, uint16_t len, int64_t t)
 {
@@ -653,6 +691,7 @@ int main(void)
         cmocka_unit_test_setup(test_server_refuses_after_client_finished_tls1_3, setup),
         cmocka_unit_test_setup(test_one_sided_server_only, setup),
         cmocka_unit_test_setup(test_tls1_3_server_answer_rules, setup),
+        cmocka_unit_test_setup(test_tds7_prelogin_handshake, setup),
         cmocka_unit_test_setup(test_repeated_and_next_client_hello, setup),
         cmocka_unit_test_setup(test_client_in_direction_1, setup),
         cmocka_unit_test_setup(test_not_tls, setup),

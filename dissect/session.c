@@ -321,6 +321,9 @@ static void settle_if_established(struct tls_session *s)
     if (s->hs && s->moved_on[0] && s->moved_on[1]) {
         if (tls13_stream(s)) {
             s->await_server = 1;
+            /* Only encrypted records from here on: no hello to gather. */
+            tls_stream_free(&s->st[0]);
+            tls_stream_free(&s->st[1]);
             return;
         }
         s->hs->established = 1;

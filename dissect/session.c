@@ -130,10 +130,11 @@ static void settle(struct tls_session *s, enum settle_reason why)
     struct tls_handshake *hs = s->hs;
     if (!hs)
         return;
-    if (s->await_server && !s->server_alert_sized && why != SETTLE_ALERT) {
+    if (s->await_server && !s->server_alert_sized && !s->client_broken && why != SETTLE_ALERT) {
         /* Nothing from the server said no: established, as both sides'
          * records said. (A plaintext fatal alert now, from either side,
-         * says no.) */
+         * says no; so does a client that went on in clear, unless the
+         * server's data said yes.) */
         hs->established = 1;
         why = SETTLE_ESTABLISHED;
     }
@@ -171,6 +172,7 @@ static struct tls_handshake *begin(struct tls_session *s, int client_dir)
     s->client_dir = (uint8_t)client_dir;
     s->moved_on[0] = s->moved_on[1] = 0;
     s->await_server = s->server_alert_sized = s->client_closed = s->client_encrypted = 0;
+    s->client_broken = 0;
     session_stats.handshakes++;
     s->sink->begin(s->sink->ctx, hs);
     return hs;
@@ -608,6 +610,13 @@ static void feed_tls(struct tls_session *s, int dir, struct span data)
     if (s->finished)
         return;
     if (st->state == TLS_STREAM_NOT_TLS || st->state == TLS_STREAM_BROKEN) {
+        /* The client's bytes after its TLS 1.3 Finished are not TLS: the
+         * server's answer still decides (libldap, refusing the certificate,
+         * sends its Unbind in clear; the server's alert follows). */
+        if (s->await_server && dir == s->client_dir) {
+            s->client_broken = 1;
+            return;
+        }
         /* TLS was expected here and the bytes are not TLS. */
         if (s->hs)
             settle(s, SETTLE_GAVE_UP);
@@ -866,8 +875,8 @@ void session_fin(struct tls_session *s, int dir, int64_t now_us)
 {
     s->now_us = now_us;
     s->fin[dir] = 1;
-    if (s->await_server && dir == s->client_dir && !s->server_alert_sized)
-        s->client_closed = 1;
+    if (s->await_server && dir == s->client_dir && !s->server_alert_sized && !s->client_broken)
+        s->client_closed = 1; /* (after clear text, its close is no TLS close) */
     if (s->fin[0] && s->fin[1]) {
         settle(s, SETTLE_CLOSED);
         emit_plaintext(s);

@@ -73,6 +73,7 @@ struct tls_session {
     uint8_t client_encrypted;     /* the client sent an encrypted record since the ServerHello */
     uint8_t server_alert_sized;   /* its record since is the size of an alert */
     uint8_t client_closed;        /* the client closed first (close_notify or FIN) */
+    uint8_t client_broken;        /* the client's bytes since are not TLS */
     uint8_t sslv2_client_records; /* SSLv2 records from the client since an SSL 2.0 ServerHello */
     uint8_t fin[2];
     uint8_t mode[2];    /* SESSION_MODE_* per direction */

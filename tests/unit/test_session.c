@@ -316,6 +316,10 @@ static void test_server_refuses_after_client_finished_tls1_3(void **state)
      * Certificate went on its own, and the server answered it at once. */
     expect_one("tests/fixtures/stacks/gnutls_server_refuses_before_client_finished_tls1_3.pcap",
                0x0304, 0, SETTLE_CLOSED);
+    /* A client that refuses after its Finished and goes on in clear
+     * (libldap's Unbind), then slapd's alert. */
+    expect_one("tests/fixtures/stacks/ldap_client_refuses_cert_tls1_3.pcap", 0x0304, 0,
+               SETTLE_CLOSED);
     expect_one("pcaps/curl_tls1_3.pcap", 0x0304, 1, SETTLE_ESTABLISHED);
 }
 
@@ -621,6 +625,40 @@ static void test_tls1_3_server_answer_rules(void **state)
     assert_int_equal(got.settles, 1);
     assert_true(got.hs[0].established);
     assert_int_equal(got.hs[0].settle, SETTLE_ESTABLISHED);
+
+    /* The client's bytes after its Finished are not TLS (libldap's Unbind
+     * in clear, once it has refused the certificate): the server's answer
+     * decides, an alert and the close here... */
+    tls13_to_client_finished();
+    feed_hex(0, "30050201024200", 5);
+    assert_int_equal(got.settles, 0);
+    feed_record(1, TLS_CT_APPLICATION_DATA, 19, 6);
+    session_reset(&sess, 7);
+    assert_int_equal(got.settles, 1);
+    assert_false(got.hs[0].established);
+    assert_int_equal(got.hs[0].settle, SETTLE_CLOSED);
+    /* ...its FIN before that alert is no TLS close (slapd's timing in
+     * tests/fixtures/stacks)... */
+    tls13_to_client_finished();
+    feed_hex(0, "30050201024200", 5);
+    session_fin(&sess, 0, 6);
+    feed_record(1, TLS_CT_APPLICATION_DATA, 19, 7);
+    session_reset(&sess, 8);
+    assert_int_equal(got.settles, 1);
+    assert_false(got.hs[0].established);
+    /* ...nothing from the server either: not established... */
+    tls13_to_client_finished();
+    feed_hex(0, "30050201024200", 5);
+    session_end(&sess, SETTLE_END_OF_INPUT);
+    assert_int_equal(got.settles, 1);
+    assert_false(got.hs[0].established);
+    /* ...data there (junk from the client, as in the corpus's
+     * heuristic_tcp_ack_payload.pcap). */
+    tls13_to_client_finished();
+    feed_hex(0, "0000", 5);
+    feed_record(1, TLS_CT_APPLICATION_DATA, 282, 6);
+    assert_int_equal(got.settles, 1);
+    assert_true(got.hs[0].established);
 
     /* Nothing from the server before the end: established. */
     tls13_to_client_finished();

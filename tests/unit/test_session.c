@@ -561,6 +561,16 @@ static void feed_record(int dir, uint8_t type, uint16_t len, int64_t t)
     session_data(&sess, dir, span_make(rec, 5 + (size_t)len), t);
 }
 
+/* The one handshake settled so far: whether it was established, and how
+ * it settled (-1: any way). */
+static void expect_settled(int established, int settle)
+{
+    assert_int_equal(got.settles, 1);
+    assert_int_equal(got.hs[0].established, established);
+    if (settle >= 0)
+        assert_int_equal(got.hs[0].settle, settle);
+}
+
 /* TLS 1.3 up to the client's Finished: the client in direction 0, the
  * server's flight (one encrypted record), the client's Finished (53). */
 static void tls13_to_client_finished(void)
@@ -581,18 +591,14 @@ static void test_tls1_3_server_answer_rules(void **state)
     /* A ticket (or data): established at once. */
     tls13_to_client_finished();
     feed_record(1, TLS_CT_APPLICATION_DATA, 100, 5);
-    assert_int_equal(got.settles, 1);
-    assert_true(got.hs[0].established);
-    assert_int_equal(got.hs[0].settle, SETTLE_ESTABLISHED);
+    expect_settled(1, SETTLE_ESTABLISHED);
 
     /* An alert-sized record, then the close: refused. */
     tls13_to_client_finished();
     feed_record(1, TLS_CT_APPLICATION_DATA, 19, 5);
     assert_int_equal(got.settles, 0);
     session_reset(&sess, 6);
-    assert_int_equal(got.settles, 1);
-    assert_false(got.hs[0].established);
-    assert_int_equal(got.hs[0].settle, SETTLE_CLOSED);
+    expect_settled(0, SETTLE_CLOSED);
 
     /* The client's Certificate on its own, the server's alert-sized
      * record, then the client's Finished and the close: refused. */
@@ -605,16 +611,13 @@ static void test_tls1_3_server_answer_rules(void **state)
     feed_record(0, TLS_CT_APPLICATION_DATA, 53, 6);
     session_fin(&sess, 0, 7);
     session_fin(&sess, 1, 8);
-    assert_int_equal(got.settles, 1);
-    assert_false(got.hs[0].established);
-    assert_int_equal(got.hs[0].settle, SETTLE_CLOSED);
+    expect_settled(0, SETTLE_CLOSED);
 
     /* An alert-sized record and more after it: it was data. */
     tls13_to_client_finished();
     feed_record(1, TLS_CT_APPLICATION_DATA, 19, 5);
     feed_record(1, TLS_CT_APPLICATION_DATA, 19, 6);
-    assert_int_equal(got.settles, 1);
-    assert_true(got.hs[0].established);
+    expect_settled(1, -1);
 
     /* The client closed first (FIN): the server's alert-sized record is
      * its close_notify. */
@@ -622,9 +625,7 @@ static void test_tls1_3_server_answer_rules(void **state)
     session_fin(&sess, 0, 5);
     feed_record(1, TLS_CT_APPLICATION_DATA, 19, 6);
     session_fin(&sess, 1, 7);
-    assert_int_equal(got.settles, 1);
-    assert_true(got.hs[0].established);
-    assert_int_equal(got.hs[0].settle, SETTLE_ESTABLISHED);
+    expect_settled(1, SETTLE_ESTABLISHED);
 
     /* The client's bytes after its Finished are not TLS (libldap's Unbind
      * in clear, once it has refused the certificate): the server's answer
@@ -634,9 +635,7 @@ static void test_tls1_3_server_answer_rules(void **state)
     assert_int_equal(got.settles, 0);
     feed_record(1, TLS_CT_APPLICATION_DATA, 19, 6);
     session_reset(&sess, 7);
-    assert_int_equal(got.settles, 1);
-    assert_false(got.hs[0].established);
-    assert_int_equal(got.hs[0].settle, SETTLE_CLOSED);
+    expect_settled(0, SETTLE_CLOSED);
     /* ...its FIN before that alert is no TLS close (slapd's timing in
      * tests/fixtures/stacks)... */
     tls13_to_client_finished();
@@ -644,37 +643,30 @@ static void test_tls1_3_server_answer_rules(void **state)
     session_fin(&sess, 0, 6);
     feed_record(1, TLS_CT_APPLICATION_DATA, 19, 7);
     session_reset(&sess, 8);
-    assert_int_equal(got.settles, 1);
-    assert_false(got.hs[0].established);
+    expect_settled(0, -1);
     /* ...nothing from the server either: not established... */
     tls13_to_client_finished();
     feed_hex(0, "30050201024200", 5);
     session_end(&sess, SETTLE_END_OF_INPUT);
-    assert_int_equal(got.settles, 1);
-    assert_false(got.hs[0].established);
+    expect_settled(0, -1);
     /* ...data there (junk from the client, as in the corpus's
      * heuristic_tcp_ack_payload.pcap). */
     tls13_to_client_finished();
     feed_hex(0, "0000", 5);
     feed_record(1, TLS_CT_APPLICATION_DATA, 282, 6);
-    assert_int_equal(got.settles, 1);
-    assert_true(got.hs[0].established);
+    expect_settled(1, -1);
 
     /* Nothing from the server before the end: established. */
     tls13_to_client_finished();
     session_end(&sess, SETTLE_END_OF_INPUT);
-    assert_int_equal(got.settles, 1);
-    assert_true(got.hs[0].established);
-    assert_int_equal(got.hs[0].settle, SETTLE_ESTABLISHED);
+    expect_settled(1, SETTLE_ESTABLISHED);
 
     /* A plaintext fatal alert (from the client: the server's records are
      * all taken as encrypted after its TLS 1.3 ServerHello): refused, with
      * its number. */
     tls13_to_client_finished();
     feed_hex(0, "15030300020228", 5);
-    assert_int_equal(got.settles, 1);
-    assert_false(got.hs[0].established);
-    assert_int_equal(got.hs[0].settle, SETTLE_ALERT);
+    expect_settled(0, SETTLE_ALERT);
     assert_int_equal(got.hs[0].alert_desc, 40);
 }
 

@@ -368,19 +368,18 @@ static void sink_record(void *ctx, int dir, uint8_t type, uint16_t version, uint
     }
     int tls13 = hs && hs->has_sh && tls_version_is_13(tls_server_version(&hs->sh));
     int answered = hs && hs->has_sh && !hs->sh.is_hrr; /* not a HelloRetryRequest */
-    if (tls13 && answered && type == TLS_CT_APPLICATION_DATA && !s->await_server &&
-        s->carrier == CARRIER_TCP && !s->in_dtls) {
+    int alert_sized = hs && len == TLS13_ALERT_RECORD(hs->sh.cipher);
+    if (answered && type == TLS_CT_APPLICATION_DATA && !s->await_server && tls13_stream(s)) {
         if (dir == s->client_dir)
             s->client_encrypted = 1;
         else if (s->client_encrypted)
             /* A client that sends its (empty) Certificate on its own may
              * have the server's refusal before its Finished. */
-            s->server_alert_sized = len == TLS13_ALERT_RECORD(hs->sh.cipher);
+            s->server_alert_sized = (uint8_t)alert_sized;
     }
     if (s->await_server) {
         if (type != TLS_CT_APPLICATION_DATA)
             return;
-        int alert_sized = len == TLS13_ALERT_RECORD(hs->sh.cipher);
         if (dir == s->client_dir) {
             /* The client closing first (close_notify, or a FIN in
              * session_fin): an alert-sized answer is the server's

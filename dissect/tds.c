@@ -12,11 +12,6 @@ enum {
     TDS_PRELOGIN_MAX = 4096, /* the packet size before one is agreed */
 };
 
-static uint16_t be16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /* MS-TDS 2.2.6.5: header (type 0x12, end of message, length, SPID 0), then
  * option tokens of 5 bytes (token, offset, length) from VERSION on, whose
  * data lies past the token list inside the packet. */
@@ -60,7 +55,9 @@ void tds_feed(struct tds_deframer *d, struct span data, void (*tls)(void *ctx, s
                 span_u8(&data, &d->hdr[d->hdr_have++]);
             if (d->hdr_have < TDS_HEADER_LEN)
                 return; /* the rest of the header comes in the next segment */
-            uint16_t len = be16(d->hdr + 2);
+            struct span h = span_make(d->hdr + 2, 2);
+            uint16_t len = 0;
+            span_u16(&h, &len);
             d->hdr_have = 0;
             if (len <= TDS_HEADER_LEN) {
                 d->state = TDS_NOT_TLS;

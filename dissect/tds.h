@@ -26,8 +26,7 @@ int tds_looks_like_prelogin(struct span data);
 enum tds_state {
     TDS_FRAMED = 0, /* TDS packets, the handshake inside */
     TDS_RAW,        /* the handshake is over: TLS records without TDS headers */
-    TDS_NOT_TLS, /* neither (plain TDS again after a login-only handshake, or bytes that are no TDS)
-                  */
+    TDS_NOT_TLS,    /* neither: plain TDS again (login-only encryption), or no TDS */
 };
 
 struct tds_deframer {

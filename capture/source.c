@@ -356,7 +356,7 @@ static struct batch *reader_take_empty(struct reader *r)
 {
     spin_until(r, has_empty);
     pthread_mutex_lock(&r->mu);
-    while (r->filled == BATCHES && !r->quit)
+    while (!has_empty(r))
         pthread_cond_wait(&r->cv, &r->mu);
     struct batch *b = r->quit ? NULL : &r->b[(r->head + r->filled) % BATCHES];
     pthread_mutex_unlock(&r->mu);
@@ -495,7 +495,7 @@ static enum source_status read_frames_threaded(pcap_t *p, const char *name, int 
     for (;;) {
         spin_until(r, has_filled);
         pthread_mutex_lock(&r->mu);
-        while (r->filled == 0 && !r->done)
+        while (!has_filled(r))
             pthread_cond_wait(&r->cv, &r->mu);
         int empty = r->filled == 0; /* and so done */
         struct batch *b = &r->b[r->head];

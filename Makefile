@@ -25,7 +25,7 @@ DEB_TEST  := libcmocka-dev python3 jq clang libclang-rt-14-dev valgrind time lib
              tcpreplay iproute2
 
 SRC := tlsmon.c engine.c monitor.c worker_pipe.c \
-       capture/decode.c capture/facts.c capture/flow_table.c capture/pool.c capture/siphash.c capture/tcp_reasm.c capture/source.c \
+       capture/decode.c capture/facts.c capture/ipfrag.c capture/flow_table.c capture/pool.c capture/siphash.c capture/tcp_reasm.c capture/source.c \
        capture/source_wiretap.c \
        capture/live.c \
        dissect/tls_hello.c dissect/tls_stream.c dissect/session.c dissect/fingerprint.c dissect/classify.c \

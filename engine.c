@@ -4,6 +4,7 @@
  * all of that and costs one lookup and a few counters. */
 #include "engine.h"
 
+#include <pcap/dlt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "capture/decode.h"
 #include "capture/facts.h"
 #include "capture/flow_table.h"
+#include "capture/ipfrag.h"
 #include "capture/pool.h"
 #include "capture/tcp_reasm.h"
 #include "dissect/classify.h"
@@ -39,6 +41,7 @@ struct engine {
     struct engine_options opt;
     const struct engine_tap *tap;
     struct flow_table *flows;
+    struct ipfrag_table *frags; /* made at the first IP fragment */
     struct classifier *classifier;
     struct hslog *log;
     struct summary *summary;
@@ -245,9 +248,6 @@ static void count_decode_failure(struct engine *e, enum decode_result r)
     case DECODE_NOT_TCP_UDP:
         e->c.not_tcp_udp++;
         break;
-    case DECODE_FRAGMENT:
-        e->c.fragments++;
-        break;
     default:
         e->c.malformed++;
         break;
@@ -407,6 +407,43 @@ const struct frame_prepare *engine_frame_prepare(struct engine *e)
     return &e->prepare;
 }
 
+static void engine_packet(struct engine *e, const struct frame_facts *ff, const struct frame *fr);
+
+static void expire(struct engine *e)
+{
+    flow_table_expire(e->flows, e->now_us, &e->timeouts);
+    if (e->frags)
+        ipfrag_expire(e->frags, e->now_us);
+    e->last_expire_us = e->now_us;
+}
+
+/* A fragment of an IP datagram: held until its datagram is whole, which
+ * then goes on as a frame of its own (not counted as a packet again). */
+static void engine_fragment(struct engine *e, int linktype, const struct frame *fr)
+{
+    e->c.fragments++;
+    struct packet_view pv;
+    struct ip_fragment frag;
+    if (decode_packet_fragment(linktype, fr->data, fr->caplen, fr->len, &pv, &frag) !=
+        DECODE_FRAGMENT)
+        return;
+    if (!e->frags && !(e->frags = ipfrag_new()))
+        return;
+    uint32_t len;
+    const uint8_t *whole = ipfrag_add(e->frags, &frag, e->now_us, &len);
+    if (!whole)
+        return;
+    struct frame wf = {fr->ts_us, len, len, whole, NULL};
+    struct frame_facts ff;
+    frame_facts_make(e->flows, DLT_EN10MB, whole, len, len, &ff);
+    if (ff.result == DECODE_FRAGMENT) /* fragments inside a datagram made of fragments */
+        e->c.malformed++;
+    else if (ff.result != DECODE_OK)
+        count_decode_failure(e, (enum decode_result)ff.result);
+    else
+        engine_packet(e, &ff, &wf);
+}
+
 void engine_frame(void *ctx, int linktype, const struct frame *fr)
 {
     struct engine *e = ctx;
@@ -421,10 +458,8 @@ void engine_frame(void *ctx, int linktype, const struct frame *fr)
         if (fr->ts_us > e->now_us)
             e->now_us = fr->ts_us;
     }
-    if (e->now_us - e->last_expire_us >= EXPIRE_EVERY_US) {
-        flow_table_expire(e->flows, e->now_us, &e->timeouts);
-        e->last_expire_us = e->now_us;
-    }
+    if (e->now_us - e->last_expire_us >= EXPIRE_EVERY_US)
+        expire(e);
 
     struct frame_facts local;
     const struct frame_facts *ff = fr->prep;
@@ -432,10 +467,16 @@ void engine_frame(void *ctx, int linktype, const struct frame *fr)
         engine_prepare(e, linktype, fr, &local);
         ff = &local;
     }
-    if (ff->result != DECODE_OK) {
+    if (ff->result == DECODE_FRAGMENT)
+        engine_fragment(e, linktype, fr);
+    else if (ff->result != DECODE_OK)
         count_decode_failure(e, (enum decode_result)ff->result);
-        return;
-    }
+    else
+        engine_packet(e, ff, fr);
+}
+
+static void engine_packet(struct engine *e, const struct frame_facts *ff, const struct frame *fr)
+{
     const uint8_t flags = ff->tcp_flags;
     if (ff->transport == TRANSPORT_TCP)
         e->c.tcp_packets++;
@@ -479,10 +520,8 @@ void engine_tick(struct engine *e, int64_t now_us)
     if (!e->flows || now_us <= e->now_us)
         return;
     e->now_us = now_us;
-    if (e->now_us - e->last_expire_us >= EXPIRE_EVERY_US) {
-        flow_table_expire(e->flows, e->now_us, &e->timeouts);
-        e->last_expire_us = e->now_us;
-    }
+    if (e->now_us - e->last_expire_us >= EXPIRE_EVERY_US)
+        expire(e);
 }
 
 int engine_flush_log(struct engine *e, char *err, size_t errlen)
@@ -580,6 +619,15 @@ void engine_counters(const struct engine *e, struct run_counters *c)
     c->quic_failed = quic_stats.decrypt_failed;
     c->quic_unknown_version = quic_stats.unknown_version;
     c->quic_vn = quic_stats.version_negotiation;
+    if (e->frags) {
+        struct ipfrag_stats fs;
+        ipfrag_get_stats(e->frags, &fs);
+        c->ip_reassembled = fs.reassembled;
+        c->ip_frag_overlapping = fs.overlapping;
+        c->ip_frag_truncated = fs.truncated;
+        c->ip_frag_invalid = fs.oversize + fs.malformed;
+        c->ip_frag_incomplete = fs.incomplete;
+    }
     c->ndpi_flows = classify_stats.flows;
     c->ndpi_classified = classify_stats.classified;
     c->http_named_by_tlsmon = classify_stats.http_by_tlsmon;
@@ -599,6 +647,7 @@ void engine_free(struct engine *e)
         engine_finish(e, err, sizeof(err));
     }
     flow_table_free(e->flows);
+    ipfrag_free(e->frags);
     if (e->log) {
         char err[256];
         hslog_close(e->log, err, sizeof(err));

@@ -374,6 +374,29 @@ static enum decode_result decode_next(uint8_t proto, struct span s, struct packe
     return decode_transport(proto, s, pv, wire_payload, depth);
 }
 
+static uint16_t be16_of(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* The parts of a fragment every IP version has: its header (from l3 to
+ * the data at s) and its data, wire bytes long by the headers. */
+static void fragment_bytes(struct ip_fragment *f, const struct packet_view *pv, const uint8_t *l3,
+                           struct span s, uint32_t wire)
+{
+    f->has_vlan = pv->has_vlan;
+    f->vlan = pv->vlan;
+    if (f->family == ADDR_V4) {
+        memset(f->src + 4, 0, 12);
+        memset(f->dst + 4, 0, 12);
+    }
+    f->hdr = l3;
+    f->hdr_len = (uint32_t)(s.p - l3);
+    f->data = s.p;
+    f->data_wire = wire;
+    f->data_len = (uint32_t)(s.n < wire ? s.n : wire);
+}
+
 static enum decode_result decode_ipv4(struct span s, struct packet_view *pv, int depth)
 {
     uint8_t vihl, proto;
@@ -395,8 +418,20 @@ static enum decode_result decode_ipv4(struct span s, struct packet_view *pv, int
         return DECODE_MALFORMED;
     if (!span_skip(&s, hlen - 20))
         return DECODE_TRUNCATED;
-    if (frag & 0x1fff || frag & 0x2000)
+    if (frag & 0x3fff) { /* an offset, or more fragments to come */
+        if (pv->frag) {
+            struct ip_fragment *f = pv->frag;
+            f->family = ADDR_V4;
+            f->proto = proto;
+            f->more = (frag & 0x2000) != 0;
+            f->id = be16_of(l3 + 4);
+            f->offset = (uint32_t)(frag & 0x1fff) * 8;
+            memcpy(f->src, addrs.p, 4);
+            memcpy(f->dst, addrs.p + 4, 4);
+            fragment_bytes(f, pv, l3, s, (uint32_t)(total - hlen));
+        }
         return DECODE_FRAGMENT;
+    }
     pv->src.family = pv->dst.family = ADDR_V4;
     memset(pv->src.addr, 0, 16);
     memset(pv->dst.addr, 0, 16);
@@ -453,11 +488,25 @@ static enum decode_result decode_ipv6(struct span s, struct packet_view *pv, int
             continue;
         case 44: { /* fragment */
             uint16_t off;
-            if (!span_u8(&s, &nh) || !span_skip(&s, 1) || !span_u16(&s, &off) || !span_skip(&s, 4))
+            uint32_t ident;
+            if (!span_u8(&s, &nh) || !span_skip(&s, 1) || !span_u16(&s, &off) ||
+                !span_u32(&s, &ident))
                 return DECODE_TRUNCATED;
-            if (off & 0xfff9) /* offset != 0 or more fragments */
-                return DECODE_FRAGMENT;
             remaining = remaining >= 8 ? remaining - 8 : 0;
+            if (off & 0xfff9) { /* offset != 0 or more fragments */
+                if (pv->frag) {
+                    struct ip_fragment *f = pv->frag;
+                    f->family = ADDR_V6;
+                    f->proto = nh;
+                    f->more = off & 1;
+                    f->id = ident;
+                    f->offset = off & 0xfff8;
+                    memcpy(f->src, addrs.p, 16);
+                    memcpy(f->dst, addrs.p + 16, 16);
+                    fragment_bytes(f, pv, l3, s, remaining);
+                }
+                return DECODE_FRAGMENT;
+            }
             next = nh;
             continue;
         }
@@ -546,6 +595,14 @@ static enum decode_result decode_link(int lt, struct span s, struct packet_view 
 enum decode_result decode_packet(int linktype, const uint8_t *data, uint32_t caplen,
                                  uint32_t wire_len, struct packet_view *pv)
 {
+    return decode_packet_fragment(linktype, data, caplen, wire_len, pv, NULL);
+}
+
+enum decode_result decode_packet_fragment(int linktype, const uint8_t *data, uint32_t caplen,
+                                          uint32_t wire_len, struct packet_view *pv,
+                                          struct ip_fragment *frag)
+{
+    pv->frag = frag;
     pv->has_vlan = 0;
     pv->vlan = 0;
     pv->tcp_flags = 0;

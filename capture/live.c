@@ -45,11 +45,15 @@ struct live {
 static int set_fanout(struct handle *h, struct live_fanout *fo, int i, char *err, size_t errlen)
 {
     uint32_t arg;
+    /* DEFRAG: the kernel puts IP fragments back together before it hashes,
+     * so a fragmented hello reaches the worker that has the rest of its
+     * flow, whole (a fragment carries no ports to hash on). */
+    const uint32_t mode = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG;
     if (!fo->made) {
         /* The kernel picks a group id no other program uses (Linux 4.3+). */
-        arg = (uint32_t)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_UNIQUEID) << 16;
+        arg = (uint32_t)(mode | PACKET_FANOUT_FLAG_UNIQUEID) << 16;
     } else {
-        arg = fo->group[i] | (uint32_t)PACKET_FANOUT_HASH << 16;
+        arg = fo->group[i] | mode << 16;
     }
     if (setsockopt(h->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) < 0) {
         snprintf(err, errlen, "%s: cannot join a PACKET_FANOUT group: %s", h->st.name,

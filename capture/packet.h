@@ -26,6 +26,8 @@ enum {
 
 enum { TRANSPORT_TCP = 6, TRANSPORT_UDP = 17 };
 
+struct ip_fragment;
+
 struct packet_view {
     int64_t ts_us; /* capture time, microseconds since the epoch */
     struct endpoint src, dst;
@@ -37,9 +39,10 @@ struct packet_view {
     const uint8_t *l3; /* the IP header, for nDPI */
     uint32_t l3_len;   /* captured bytes from the IP header on */
     const uint8_t *payload;
-    uint32_t payload_len;  /* captured transport payload */
-    uint32_t payload_wire; /* payload length the headers claim */
-    uint32_t wire_len;     /* original packet length */
+    uint32_t payload_len;     /* captured transport payload */
+    uint32_t payload_wire;    /* payload length the headers claim */
+    uint32_t wire_len;        /* original packet length */
+    struct ip_fragment *frag; /* decode's: where a fragment is described (or NULL) */
 };
 
 #endif

@@ -407,6 +407,8 @@ static void period_json(struct json *j, const char *key, const struct period *p,
     json_uint(j, "oversize_hellos", c->oversize_hellos);
     json_uint(j, "malformed_packets", c->malformed);
     json_uint(j, "truncated_packets", c->truncated_packets);
+    json_uint(j, "ip_fragments", c->fragments);
+    json_uint(j, "ip_datagrams_reassembled", c->ip_reassembled);
     json_uint(j, "log_lines", c->log_written);
     json_uint(j, "log_out_of_order", c->log_out_of_order);
     json_close_object(j);
@@ -419,6 +421,9 @@ static void period_json(struct json *j, const char *key, const struct period *p,
     json_uint(j, "reassembly_bound", c->reasm_cap_hits);
     json_uint(j, "hellos_skipped_at_bound", c->hello_buffer_refused);
     json_uint(j, "dtls_fragments", c->dtls_dropped);
+    json_uint(j, "ip_datagrams",
+              c->ip_frag_overlapping + c->ip_frag_truncated + c->ip_frag_invalid);
+    json_uint(j, "ip_datagrams_incomplete", c->ip_frag_incomplete);
     json_open_array(j, "interfaces");
     for (uint32_t i = 0; i < s->cap.n; i++) {
         json_open_object(j, NULL);
@@ -575,6 +580,12 @@ static void prom_counters(FILE *f, const struct metrics_snapshot *s)
              (double)c->dtls_dropped);
     prom_one(f, "tlsmon_malformed_packets_total", C, "Packets whose headers were malformed.",
              (double)c->malformed);
+    prom_one(f, "tlsmon_ip_fragments_total", C, "IPv4/IPv6 fragments seen.", (double)c->fragments);
+    prom_one(f, "tlsmon_ip_datagrams_reassembled_total", C,
+             "IP datagrams put back together from fragments.", (double)c->ip_reassembled);
+    prom_one(f, "tlsmon_ip_datagrams_dropped_total", C,
+             "IP datagrams given up: overlapping or cut-short fragments, invalid lengths.",
+             (double)(c->ip_frag_overlapping + c->ip_frag_truncated + c->ip_frag_invalid));
     prom_one(f, "tlsmon_truncated_packets_total", C,
              "Packets captured shorter than they were (snap length).",
              (double)c->truncated_packets);

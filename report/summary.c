@@ -332,6 +332,12 @@ static void print_counters(const struct run_counters *c, FILE *out)
             ", truncated (caplen < len) %" PRIu64 "\n",
             c->tcp_packets, c->udp_packets, c->not_ip, c->not_tcp_udp, c->fragments, c->malformed,
             c->short_headers, c->truncated_packets);
+    if (c->fragments)
+        fprintf(out,
+                "  IP fragments: datagrams reassembled %" PRIu64 "; dropped: overlapping %" PRIu64
+                ", cut short %" PRIu64 ", invalid %" PRIu64 "; incomplete %" PRIu64 "\n",
+                c->ip_reassembled, c->ip_frag_overlapping, c->ip_frag_truncated, c->ip_frag_invalid,
+                c->ip_frag_incomplete);
     fprintf(out,
             "  flows %" PRIu64 " (peak %" PRIu64 " at once), expired %" PRIu64
             ", evicted at the cap %" PRIu64 "\n",

@@ -34,6 +34,12 @@ struct run_counters {
     uint64_t files, files_failed, packets, bytes;
     uint64_t truncated_packets; /* caplen < original length */
     uint64_t not_ip, not_tcp_udp, fragments, malformed, short_headers;
+    /* IP datagrams put together from fragments; refused for overlaps, for
+     * a fragment cut short (snaplen), or invalid (too long, a fragment before
+     * the last not a multiple of 8); never whole (timed out, evicted, at
+     * the end). */
+    uint64_t ip_reassembled, ip_frag_overlapping, ip_frag_truncated, ip_frag_invalid;
+    uint64_t ip_frag_incomplete;
     uint64_t tcp_packets, udp_packets;
     uint64_t flows_created, flows_peak, flows_evicted, flows_expired;
     uint64_t client_hellos, server_hellos, sslv2_hellos, unparsable_hellos, oversize_hellos;

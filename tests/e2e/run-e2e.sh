@@ -306,6 +306,29 @@ t_starttls() {
 }
 check "starttls: synthetic SMTP STARTTLS around tls1_2: same hellos, encapsulation starttls" t_starttls "$TLSMON" plain
 
+# IP fragments (tests/fixtures/stacks, real stacks through a 1280-byte link): a ClientHello a
+# router cut (IPv4, no DF) and a DTLS server flight its sender cut (IPv6) are read whole, in the
+# plain build and under the sanitizers; the summary says what was put back together.
+t_fragments() {
+  local bin=$1 f log
+  for f in ipv4_fragments_tls1_2 ipv6_fragments_dtls1_2; do
+    log="$work/logs/$f-$2.ndjson"
+    run "$bin" -r "tests/fixtures/stacks/$f.pcap" --log "$log"
+    expect_rc 0
+    expect_no_sanitizer
+    [ "$(jq -s length "$log")" = 1 ] || die "$f: want 1 record"
+    expect_field "$log" 0 '[.tls.established, .tls.version, .tls.client.version]' '[true,"1.2","1.2"]'
+    expect_field "$log" 0 '.tls.cipher' '"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"'
+    expect_field "$log" 0 '.tls.client.ja3 | length' 32
+    expect_field "$log" 0 '.tls.server.ja3s | length' 32
+  done
+  grep -q 'IP fragments: datagrams reassembled 1; dropped: overlapping 0, cut short 0, invalid 0; incomplete 0' "$work/out" ||
+    die "summary: $(grep 'IP fragments' "$work/out")"
+}
+check "fragments: IPv4 ClientHello cut by a router, IPv6 DTLS flight cut by its sender: whole" \
+  t_fragments "$TLSMON" plain
+check "fragments: the same under ASan/UBSan" t_fragments "$TLSMON_ASAN" asan
+
 # pcapng: each capture rewritten as pcapng (same packets, microsecond timestamps) gives the same
 # log as the pcap.
 t_pcapng() {

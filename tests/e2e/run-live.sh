@@ -10,7 +10,7 @@
 # Run once with one process and once with two workers (PACKET_FANOUT): the
 # second also rotates the log halfway (mv, then SIGHUP) and asks for a
 # summary with SIGUSR1. Then unanswered hellos on a quiet link: settled by
-# idle expiry, and by SIGTERM. Needs root (namespaces); skipped with a message
+# idle expiry, and by SIGTERM; then IPv4 fragments with two workers. Needs root (namespaces); skipped with a message
 # otherwise. Traffic stays inside the namespace.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -193,6 +193,17 @@ stop_tlsmon quiet
 ends=$(jq -r '.tlsmon.end' "$OUT/quiet.ndjson" | paste -sd,)
 [ "$ends" = idle,end-of-input ] && pass "quiet: SIGTERM settled the open handshake (end-of-input)" ||
     fail "quiet: log ends '$ends'"
+
+# 4. IPv4 fragments with two workers: the kernel puts a datagram together
+# before it picks the worker (PACKET_FANOUT_FLAG_DEFRAG), so the ClientHello
+# a router cut reaches the worker that has the rest of its flow, whole.
+start_tlsmon frag --workers 2 || { fail "frag: no 'listening' line"; exit 1; }
+replay tests/fixtures/stacks/ipv4_fragments_tls1_2.pcap
+stop_tlsmon frag
+got=$(jq -c '[.tls.established, .tls.version, .tls.client.version, (.tls.client.ja3 | length)]' \
+    "$OUT/frag.ndjson" | paste -sd,)
+[ "$got" = '[true,"1.2","1.2",32]' ] &&
+    pass "frag: a fragmented ClientHello read whole with two workers" || fail "frag: log '$got'"
 
 if [ "$fails" -ne 0 ]; then
     echo "e2e-live: $fails check(s) failed"

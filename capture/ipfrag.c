@@ -1,0 +1,339 @@
+/* ipfrag.c: see ipfrag.h.
+ *
+ * A datagram in the making keeps a bitmap of the 8-byte units it holds
+ * (fragment offsets are counted in them), its data, growing to the
+ * highest byte seen, and the header of its first fragment, which becomes
+ * the whole datagram's. Overlaps are refused as RFC 5722 asks of IPv6
+ * and Linux does for both versions since 2018: a fragment that only
+ * repeats bytes already held (a SPAN port's duplicate) is let pass; any
+ * other overlap drops the datagram, whose later fragments are then
+ * swallowed until it times out, so one attack or fault counts once. */
+#include "ipfrag.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "siphash.h"
+
+enum {
+    MAX_DATAGRAMS = 1024,
+    MAX_HEADER = 128, /* IPv4: 60; IPv6: 40 + extension headers + 8 */
+    MAX_DATA = 65535, /* IPv4 total length, IPv6 payload length */
+    UNITS = 65536 / 8,
+    BUCKETS = 1024,
+    ETH_HEADER_MAX = 18, /* with one 802.1Q tag */
+};
+#define MAX_BYTES (4u << 20)        /* fragment data held at once, all datagrams */
+#define TIMEOUT_US (30 * 1000000LL) /* Linux's ipfrag_time */
+
+struct dgram {
+    struct dgram *hnext;         /* bucket chain */
+    struct dgram *older, *newer; /* by first fragment's time */
+    int64_t first_us;
+    uint32_t bucket;
+    uint8_t family, proto, has_vlan;
+    uint8_t dead; /* dropped (counted): swallows its fragments until it times out */
+    uint16_t vlan;
+    uint32_t id;
+    uint8_t src[16], dst[16];
+    uint8_t has_end;
+    uint32_t end;     /* data length, once the last fragment came */
+    uint32_t high;    /* the highest data byte any fragment reached */
+    uint32_t hdr_len; /* 0 until the first fragment came */
+    uint32_t units_held;
+    uint32_t cap; /* bytes of data allocated */
+    uint8_t *data;
+    uint8_t hdr[MAX_HEADER];
+    uint8_t held[UNITS / 8]; /* bit u: bytes [8u, 8u + 8) are held */
+};
+
+struct ipfrag_table {
+    struct dgram *bucket[BUCKETS];
+    struct dgram *oldest, *newest;
+    size_t count;
+    size_t bytes; /* data allocated */
+    uint8_t key[16];
+    struct ipfrag_stats st;
+    uint8_t out[ETH_HEADER_MAX + MAX_HEADER + MAX_DATA];
+};
+
+struct ipfrag_table *ipfrag_new(void)
+{
+    struct ipfrag_table *t = calloc(1, sizeof(*t));
+    if (t && getrandom(t->key, sizeof(t->key), 0) != (ssize_t)sizeof(t->key))
+        memset(t->key, 0x5a, sizeof(t->key)); /* only the chains' spread depends on it */
+    return t;
+}
+
+static uint32_t bucket_of(const struct ipfrag_table *t, const struct ip_fragment *f)
+{
+    struct {
+        uint8_t src[16], dst[16];
+        uint32_t id;
+        uint16_t vlan;
+        uint8_t family, proto;
+    } k;
+    memset(&k, 0, sizeof(k));
+    memcpy(k.src, f->src, 16);
+    memcpy(k.dst, f->dst, 16);
+    k.id = f->id;
+    k.vlan = f->has_vlan ? (uint16_t)(f->vlan | 0x8000) : 0;
+    k.family = f->family;
+    k.proto = f->proto;
+    return (uint32_t)(siphash13(t->key, &k, sizeof(k)) % BUCKETS);
+}
+
+static int same_datagram(const struct dgram *d, const struct ip_fragment *f)
+{
+    return d->id == f->id && d->family == f->family && d->proto == f->proto &&
+           d->has_vlan == f->has_vlan && d->vlan == f->vlan && !memcmp(d->src, f->src, 16) &&
+           !memcmp(d->dst, f->dst, 16);
+}
+
+static void let_go(struct ipfrag_table *t, struct dgram *d)
+{
+    struct dgram **pp = &t->bucket[d->bucket];
+    while (*pp != d)
+        pp = &(*pp)->hnext;
+    *pp = d->hnext;
+    if (d->older)
+        d->older->newer = d->newer;
+    else
+        t->oldest = d->newer;
+    if (d->newer)
+        d->newer->older = d->older;
+    else
+        t->newest = d->older;
+    t->bytes -= d->cap;
+    t->count--;
+    free(d->data);
+    free(d);
+}
+
+/* An unfinished datagram goes (timeout, eviction, the end). */
+static void let_go_incomplete(struct ipfrag_table *t, struct dgram *d)
+{
+    if (!d->dead)
+        t->st.incomplete++;
+    let_go(t, d);
+}
+
+/* Drop a datagram's bytes and keep it as a tombstone; *counter says why. */
+static void kill(struct ipfrag_table *t, struct dgram *d, uint64_t *counter)
+{
+    (*counter)++;
+    d->dead = 1;
+    t->bytes -= d->cap;
+    free(d->data);
+    d->data = NULL;
+    d->cap = 0;
+}
+
+void ipfrag_expire(struct ipfrag_table *t, int64_t now_us)
+{
+    while (t->oldest && now_us - t->oldest->first_us > TIMEOUT_US)
+        let_go_incomplete(t, t->oldest);
+}
+
+static struct dgram *find_or_add(struct ipfrag_table *t, const struct ip_fragment *f,
+                                 int64_t now_us)
+{
+    uint32_t b = bucket_of(t, f);
+    for (struct dgram *d = t->bucket[b]; d; d = d->hnext)
+        if (same_datagram(d, f))
+            return d;
+    if (t->count == MAX_DATAGRAMS)
+        let_go_incomplete(t, t->oldest);
+    struct dgram *d = calloc(1, sizeof(*d));
+    if (!d)
+        return NULL;
+    d->bucket = b;
+    d->first_us = now_us;
+    d->family = f->family;
+    d->proto = f->proto;
+    d->has_vlan = f->has_vlan;
+    d->vlan = f->vlan;
+    d->id = f->id;
+    memcpy(d->src, f->src, 16);
+    memcpy(d->dst, f->dst, 16);
+    d->hnext = t->bucket[b];
+    t->bucket[b] = d;
+    d->older = t->newest;
+    if (t->newest)
+        t->newest->newer = d;
+    else
+        t->oldest = d;
+    t->newest = d;
+    t->count++;
+    return d;
+}
+
+/* Room for data up to byte need; older datagrams give way to the bound. */
+static int reserve(struct ipfrag_table *t, struct dgram *d, uint32_t need)
+{
+    if (need <= d->cap)
+        return 1;
+    uint32_t cap = d->cap ? d->cap : 2048;
+    while (cap < need)
+        cap *= 2;
+    if (cap > MAX_DATA)
+        cap = MAX_DATA;
+    while (t->bytes - d->cap + cap > MAX_BYTES && t->oldest != d)
+        let_go_incomplete(t, t->oldest);
+    if (t->bytes - d->cap + cap > MAX_BYTES)
+        return 0;
+    uint8_t *p = realloc(d->data, cap);
+    if (!p)
+        return 0;
+    memset(p + d->cap, 0, cap - d->cap);
+    t->bytes += cap - d->cap;
+    d->data = p;
+    d->cap = cap;
+    if (t->bytes > t->st.peak_bytes)
+        t->st.peak_bytes = t->bytes;
+    return 1;
+}
+
+static int unit_held(const struct dgram *d, uint32_t u)
+{
+    return d->held[u / 8] >> (u % 8) & 1;
+}
+
+/* Header bytes of the whole datagram from its first fragment's: lengths
+ * set, fragmentation undone (IPv4: offset and MF cleared, checksum made
+ * again; IPv6: the Fragment header left as an atomic fragment, RFC 6946,
+ * which a decoder reads through). */
+static void fix_header(uint8_t *h, uint32_t hdr_len, uint8_t family, uint32_t data_len)
+{
+    if (family == ADDR_V4) {
+        uint32_t total = hdr_len + data_len;
+        h[2] = (uint8_t)(total >> 8);
+        h[3] = (uint8_t)total;
+        h[6] &= 0x40; /* keep DF */
+        h[7] = 0;
+        h[10] = h[11] = 0;
+        uint32_t sum = 0;
+        for (uint32_t i = 0; i + 1 < hdr_len; i += 2)
+            sum += (uint32_t)(h[i] << 8 | h[i + 1]);
+        while (sum >> 16)
+            sum = (sum & 0xffff) + (sum >> 16);
+        h[10] = (uint8_t)(~sum >> 8);
+        h[11] = (uint8_t)~sum;
+    } else {
+        uint32_t plen = hdr_len - 40 + data_len;
+        h[4] = (uint8_t)(plen >> 8);
+        h[5] = (uint8_t)plen;
+        h[hdr_len - 6] = h[hdr_len - 5] = 0; /* offset 0, M 0 */
+    }
+}
+
+static const uint8_t *emit(struct ipfrag_table *t, struct dgram *d, uint32_t *len)
+{
+    uint8_t *o = t->out;
+    memset(o, 0, 12); /* no MAC addresses */
+    uint32_t n = 12;
+    if (d->has_vlan) {
+        o[n++] = 0x81;
+        o[n++] = 0x00;
+        o[n++] = (uint8_t)(d->vlan >> 8 & 0x0f);
+        o[n++] = (uint8_t)d->vlan;
+    }
+    o[n++] = d->family == ADDR_V4 ? 0x08 : 0x86;
+    o[n++] = d->family == ADDR_V4 ? 0x00 : 0xdd;
+    memcpy(o + n, d->hdr, d->hdr_len);
+    fix_header(o + n, d->hdr_len, d->family, d->end);
+    n += d->hdr_len;
+    if (d->end)
+        memcpy(o + n, d->data, d->end);
+    n += d->end;
+    *len = n;
+    t->st.reassembled++;
+    let_go(t, d);
+    return t->out;
+}
+
+const uint8_t *ipfrag_add(struct ipfrag_table *t, const struct ip_fragment *f, int64_t now_us,
+                          uint32_t *len)
+{
+    ipfrag_expire(t, now_us);
+    struct dgram *d = find_or_add(t, f, now_us);
+    if (!d || d->dead)
+        return NULL;
+    uint32_t off = f->offset, n = f->data_wire, stop = off + n;
+    if (f->more && (n % 8 || n == 0)) { /* only the last may end between units */
+        kill(t, d, &t->st.malformed);
+        return NULL;
+    }
+    if (stop > MAX_DATA || (off == 0 && f->hdr_len > MAX_HEADER)) {
+        kill(t, d, &t->st.oversize);
+        return NULL;
+    }
+    if (f->data_len < n) { /* cut by the snaplen: these bytes are gone */
+        kill(t, d, &t->st.truncated);
+        return NULL;
+    }
+    if (!f->more) {
+        if ((d->has_end && d->end != stop) || d->high > stop) {
+            kill(t, d, &t->st.overlapping);
+            return NULL;
+        }
+        d->has_end = 1;
+        d->end = stop;
+    } else if (d->has_end && stop > d->end) {
+        kill(t, d, &t->st.overlapping);
+        return NULL;
+    }
+    if (n && !reserve(t, d, stop)) {
+        kill(t, d, &t->st.oversize);
+        return NULL;
+    }
+    uint32_t first = off / 8, last = (stop + 7) / 8, held = 0;
+    for (uint32_t u = first; u < last; u++)
+        held += unit_held(d, u);
+    if (held) {
+        if (held == last - first && !memcmp(d->data + off, f->data, n)) {
+            t->st.duplicates++;
+            return NULL;
+        }
+        kill(t, d, &t->st.overlapping);
+        return NULL;
+    }
+    if (n) /* a last fragment may carry nothing, and no buffer be made yet */
+        memcpy(d->data + off, f->data, n);
+    if (stop > d->high)
+        d->high = stop;
+    for (uint32_t u = first; u < last; u++)
+        d->held[u / 8] |= (uint8_t)(1u << (u % 8));
+    d->units_held += last - first;
+    if (off == 0) {
+        memcpy(d->hdr, f->hdr, f->hdr_len);
+        d->hdr_len = f->hdr_len;
+    }
+    if (!d->has_end || !d->hdr_len || d->units_held != (d->end + 7) / 8)
+        return NULL;
+    /* IPv4's total length counts the header; IPv6's payload length, the
+     * extension headers. */
+    if ((d->family == ADDR_V4 ? d->hdr_len : d->hdr_len - 40) + d->end > MAX_DATA) {
+        kill(t, d, &t->st.oversize);
+        return NULL;
+    }
+    return emit(t, d, len);
+}
+
+void ipfrag_get_stats(const struct ipfrag_table *t, struct ipfrag_stats *st)
+{
+    *st = t->st;
+    /* What is still held will not complete now. */
+    for (const struct dgram *d = t->oldest; d; d = d->newer)
+        st->incomplete += !d->dead;
+}
+
+void ipfrag_free(struct ipfrag_table *t)
+{
+    if (!t)
+        return;
+    while (t->oldest)
+        let_go(t, t->oldest);
+    free(t);
+}

@@ -254,6 +254,22 @@ static void test_client_cache(void **state)
 {
     (void)state;
     const char *fixtures[] = {FX_TLS12_CH, FX_CURL13_CH, FX_CHROME_CH};
+    /* The cache is direct-mapped under a key drawn per process: in about
+     * one run in a hundred two of the nine hellos below share a slot and
+     * push each other out. The counts are asserted only when they do not
+     * (the fingerprints always). */
+    uint64_t slots[9];
+    int distinct = 1;
+    for (size_t i = 0; i < 3; i++) {
+        load_ch(fixtures[i]);
+        slots[3 * i] = fingerprint_hello_key(&ch, JA4_TCP) % FINGERPRINT_CACHE;
+        slots[3 * i + 2] = fingerprint_hello_key(&ch, JA4_QUIC) % FINGERPRINT_CACHE;
+        ch.ciphers[0] ^= 0x0100;
+        slots[3 * i + 1] = fingerprint_hello_key(&ch, JA4_TCP) % FINGERPRINT_CACHE;
+    }
+    for (size_t i = 0; i < 9; i++)
+        for (size_t j = i + 1; j < 9; j++)
+            distinct &= slots[i] != slots[j];
     for (int round = 0; round < 2; round++) {
         for (size_t i = 0; i < sizeof(fixtures) / sizeof(*fixtures); i++) {
             char ja3[JA3_HEX_LEN + 1], ja4[JA4_MAX_LEN + 1], d3[JA3_HEX_LEN + 1],
@@ -267,7 +283,7 @@ static void test_client_cache(void **state)
             assert_int_equal(h4, fingerprint_ja4(&ch, JA4_TCP, d4));
             assert_string_equal(ja3, d3);
             assert_string_equal(ja4, d4);
-            if (round == 1)
+            if (round == 1 && distinct)
                 assert_int_equal(fingerprint_cache_stats.hits, hits + 1);
             /* One suite changed: another fingerprint, computed afresh the
              * first time (and found in the cache the second). */
@@ -275,7 +291,8 @@ static void test_client_cache(void **state)
             uint64_t misses = fingerprint_cache_stats.misses;
             fingerprint_client(&ch, JA4_TCP, fingerprint_hello_key(&ch, JA4_TCP), ja3, &h3, ja4,
                                &h4);
-            assert_int_equal(fingerprint_cache_stats.misses, misses + (round == 0));
+            if (distinct)
+                assert_int_equal(fingerprint_cache_stats.misses, misses + (round == 0));
             assert_true(fingerprint_ja3(&ch, d3));
             assert_string_equal(ja3, d3);
             /* The QUIC transport letter is part of the key too. */

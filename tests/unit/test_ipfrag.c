@@ -158,133 +158,137 @@ static struct ip_fragment frag(uint32_t off, uint32_t len, int more)
     return f;
 }
 
-static void setup_payload(void)
+/* Each test below gets a new table (*state) and the payload made again. */
+static int table_up(void **state)
 {
     for (size_t i = 0; i < sizeof(payload); i++)
         payload[i] = (uint8_t)(i * 7);
     /* A UDP header at the front: ports 1000 -> 2000, length 0 (unset). */
     memcpy(payload, "\x03\xe8\x07\xd0\x00\x00\x00\x00", 8);
+    *state = ipfrag_new();
+    return *state ? 0 : -1;
+}
+
+static int table_down(void **state)
+{
+    ipfrag_free(*state);
+    return 0;
+}
+
+/* The datagram of 1,200 bytes in two: [0, 800) and [800, 1200). */
+static struct ip_fragment head(void)
+{
+    return frag(0, 800, 1);
+}
+
+static struct ip_fragment tail(void)
+{
+    return frag(800, 400, 0);
+}
+
+static const uint8_t *add(void **state, struct ip_fragment f, int64_t now_us, uint32_t *len)
+{
+    return ipfrag_add(*state, &f, now_us, len);
+}
+
+static struct ipfrag_stats stats(void **state)
+{
+    struct ipfrag_stats st;
+    ipfrag_get_stats(*state, &st);
+    return st;
 }
 
 static void test_duplicates_pass_overlaps_drop(void **state)
 {
-    (void)state;
-    setup_payload();
-    struct ipfrag_table *t = ipfrag_new();
     uint32_t len;
-    struct ip_fragment a = frag(0, 800, 1), b = frag(800, 400, 0);
-    assert_null(ipfrag_add(t, &a, 0, &len));
-    assert_null(ipfrag_add(t, &a, 1, &len)); /* a SPAN port's copy */
-    const uint8_t *w = ipfrag_add(t, &b, 2, &len);
+    assert_null(add(state, head(), 0, &len));
+    assert_null(add(state, head(), 1, &len)); /* a SPAN port's copy */
+    const uint8_t *w = add(state, tail(), 2, &len);
     assert_non_null(w);
     assert_int_equal(len, 14 + 20 + 1200);
     assert_memory_equal(w + 34, payload, 1200);
-    struct ipfrag_stats st;
-    ipfrag_get_stats(t, &st);
-    assert_int_equal(st.duplicates, 1);
-    assert_int_equal(st.reassembled, 1);
+    assert_int_equal(stats(state).duplicates, 1);
+    assert_int_equal(stats(state).reassembled, 1);
 
     /* The same bytes again, one fragment differing where it overlaps:
      * dropped, and what follows of it swallowed (counted once). */
-    struct ip_fragment c = frag(400, 800, 0);
+    assert_null(add(state, head(), 3, &len));
     payload[500] ^= 0xff;
-    assert_null(ipfrag_add(t, &a, 3, &len));
-    assert_null(ipfrag_add(t, &c, 4, &len));
+    assert_null(add(state, frag(400, 800, 0), 4, &len));
     payload[500] ^= 0xff;
-    assert_null(ipfrag_add(t, &b, 5, &len));
-    ipfrag_get_stats(t, &st);
+    assert_null(add(state, tail(), 5, &len));
+    struct ipfrag_stats st = stats(state);
     assert_int_equal(st.overlapping, 1);
     assert_int_equal(st.reassembled, 1);
     assert_int_equal(st.incomplete, 0);
-    ipfrag_free(t);
 }
 
 static void test_refusals(void **state)
 {
-    (void)state;
-    setup_payload();
-    struct ipfrag_table *t = ipfrag_new();
     uint32_t len;
-    struct ipfrag_stats st;
     /* Cut by the snaplen: the datagram cannot be whole. */
-    struct ip_fragment a = frag(0, 800, 1), b = frag(800, 400, 0);
+    struct ip_fragment a = head(), b = tail();
     b.data_len = 100;
-    assert_null(ipfrag_add(t, &a, 0, &len));
-    assert_null(ipfrag_add(t, &b, 0, &len));
+    assert_null(add(state, a, 0, &len));
+    assert_null(add(state, b, 0, &len));
     /* A fragment before the last whose length is not a multiple of 8. */
-    a.id = b.id = 78;
+    a.id = 78;
     a.data_wire = a.data_len = 801;
-    assert_null(ipfrag_add(t, &a, 0, &len));
+    assert_null(add(state, a, 0, &len));
     /* Past 65,535 bytes. */
     a = frag(65528, 16, 0);
     a.id = 79;
-    assert_null(ipfrag_add(t, &a, 0, &len));
+    assert_null(add(state, a, 0, &len));
     /* Two last fragments that disagree on the end. */
-    a = frag(800, 400, 0);
+    a = tail();
     b = frag(800, 408, 0);
     a.id = b.id = 80;
-    assert_null(ipfrag_add(t, &a, 0, &len));
-    assert_null(ipfrag_add(t, &b, 0, &len));
-    ipfrag_get_stats(t, &st);
+    assert_null(add(state, a, 0, &len));
+    assert_null(add(state, b, 0, &len));
+    struct ipfrag_stats st = stats(state);
     assert_int_equal(st.truncated, 1);
     assert_int_equal(st.malformed, 1);
     assert_int_equal(st.oversize, 1);
     assert_int_equal(st.overlapping, 1);
     assert_int_equal(st.reassembled, 0);
     assert_int_equal(st.incomplete, 0); /* dropped ones are not also incomplete */
-    ipfrag_free(t);
 }
 
 /* A datagram whose last fragment comes after the timeout (30 s) is not
  * made; one held when the table goes counts as incomplete. */
 static void test_timeout_and_end(void **state)
 {
-    (void)state;
-    setup_payload();
-    struct ipfrag_table *t = ipfrag_new();
     uint32_t len;
-    struct ip_fragment a = frag(0, 800, 1), b = frag(800, 400, 0);
-    assert_null(ipfrag_add(t, &a, 0, &len));
-    assert_null(ipfrag_add(t, &b, 31 * 1000000LL, &len));
-    struct ipfrag_stats st;
-    ipfrag_get_stats(t, &st);
-    assert_int_equal(st.incomplete, 2); /* the first timed out; the second is held */
-    assert_int_equal(st.reassembled, 0);
+    assert_null(add(state, head(), 0, &len));
+    assert_null(add(state, tail(), 31 * 1000000LL, &len));
+    assert_int_equal(stats(state).incomplete, 2); /* the first timed out; the second is held */
+    assert_int_equal(stats(state).reassembled, 0);
     /* Within the timeout it completes. */
-    assert_non_null(ipfrag_add(t, &a, 32 * 1000000LL, &len));
-    ipfrag_free(t);
+    assert_non_null(add(state, head(), 32 * 1000000LL, &len));
 }
 
 /* A last fragment with no data (the fuzzer's find: it came before any
  * buffer was made) ends the datagram where it says. */
 static void test_empty_last_fragment(void **state)
 {
-    (void)state;
-    setup_payload();
-    struct ipfrag_table *t = ipfrag_new();
     uint32_t len;
-    struct ip_fragment a = frag(0, 800, 1), z = frag(800, 0, 0);
-    assert_null(ipfrag_add(t, &z, 0, &len));
-    const uint8_t *w = ipfrag_add(t, &a, 0, &len);
+    assert_null(add(state, frag(800, 0, 0), 0, &len));
+    const uint8_t *w = add(state, head(), 0, &len);
     assert_non_null(w);
     assert_int_equal(len, 14 + 20 + 800);
     assert_memory_equal(w + 34, payload, 800);
-    ipfrag_free(t);
 }
 
 /* A fragment of a VLAN's traffic comes out with its tag, so that it meets
  * the rest of its flow. */
 static void test_vlan_kept(void **state)
 {
-    (void)state;
-    setup_payload();
-    struct ipfrag_table *t = ipfrag_new();
     uint32_t len;
-    struct ip_fragment a = frag(0, 800, 1), b = frag(800, 400, 0);
+    struct ip_fragment a = head(), b = tail();
     a.has_vlan = b.has_vlan = 1;
     a.vlan = b.vlan = 42;
-    assert_null(ipfrag_add(t, &a, 0, &len));
-    const uint8_t *w = ipfrag_add(t, &b, 0, &len);
+    assert_null(add(state, a, 0, &len));
+    const uint8_t *w = add(state, b, 0, &len);
     assert_non_null(w);
     struct packet_view pv;
     assert_int_equal(decode_packet(DLT_EN10MB, w, len, len, &pv), DECODE_OK);
@@ -293,44 +297,32 @@ static void test_vlan_kept(void **state)
     assert_int_equal(pv.transport, TRANSPORT_UDP);
     assert_int_equal(pv.dst.port, 2000);
     assert_int_equal(pv.payload_wire, 1200 - 8);
-    ipfrag_free(t);
 }
 
-/* Bounds: 1,024 datagrams held at most (the oldest goes), and 4 MiB of
- * fragment data. */
-static void test_bounds(void **state)
+/* 1,024 datagrams held at most: the oldest goes. */
+static void test_datagram_bound(void **state)
 {
-    (void)state;
-    setup_payload();
-    struct ipfrag_table *t = ipfrag_new();
     uint32_t len;
-    for (uint32_t id = 0; id < 1100; id++) {
-        struct ip_fragment a = frag(0, 800, 1);
-        a.id = id;
-        assert_null(ipfrag_add(t, &a, 0, &len));
-    }
-    struct ipfrag_stats st;
-    ipfrag_get_stats(t, &st);
-    assert_int_equal(st.incomplete, 1100); /* 76 evicted, 1,024 still held */
+    struct ip_fragment a = head(), b = tail();
+    for (a.id = 0; a.id < 1100; a.id++)
+        assert_null(add(state, a, 0, &len));
+    assert_int_equal(stats(state).incomplete, 1100); /* 76 evicted, 1,024 still held */
     /* The first ids were evicted: their last fragment makes nothing. */
-    struct ip_fragment b = frag(800, 400, 0);
     b.id = 0;
-    assert_null(ipfrag_add(t, &b, 0, &len));
+    assert_null(add(state, b, 0, &len));
     b.id = 1099;
-    assert_non_null(ipfrag_add(t, &b, 0, &len));
-    ipfrag_free(t);
+    assert_non_null(add(state, b, 0, &len));
+}
 
-    /* Datagrams of 64,000 bytes: about 64 fit in 4 MiB. */
-    t = ipfrag_new();
-    for (uint32_t id = 0; id < 200; id++) {
-        struct ip_fragment a = frag(63992, 8, 1);
-        a.id = id;
-        assert_null(ipfrag_add(t, &a, 0, &len));
-    }
-    ipfrag_get_stats(t, &st);
-    assert_true(st.peak_bytes <= 4u << 20);
-    assert_true(st.peak_bytes >= 3u << 20);
-    ipfrag_free(t);
+/* 4 MiB of fragment data held at most: about 64 datagrams of 64,000 bytes. */
+static void test_byte_bound(void **state)
+{
+    uint32_t len;
+    struct ip_fragment a = frag(63992, 8, 1);
+    for (a.id = 0; a.id < 200; a.id++)
+        assert_null(add(state, a, 0, &len));
+    assert_true(stats(state).peak_bytes <= 4u << 20);
+    assert_true(stats(state).peak_bytes >= 3u << 20);
 }
 
 int main(void)
@@ -338,12 +330,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ipv4_router_fragments),
         cmocka_unit_test(test_ipv6_sender_fragments),
-        cmocka_unit_test(test_duplicates_pass_overlaps_drop),
-        cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_timeout_and_end),
-        cmocka_unit_test(test_empty_last_fragment),
-        cmocka_unit_test(test_vlan_kept),
-        cmocka_unit_test(test_bounds),
+        cmocka_unit_test_setup_teardown(test_duplicates_pass_overlaps_drop, table_up, table_down),
+        cmocka_unit_test_setup_teardown(test_refusals, table_up, table_down),
+        cmocka_unit_test_setup_teardown(test_timeout_and_end, table_up, table_down),
+        cmocka_unit_test_setup_teardown(test_empty_last_fragment, table_up, table_down),
+        cmocka_unit_test_setup_teardown(test_vlan_kept, table_up, table_down),
+        cmocka_unit_test_setup_teardown(test_datagram_bound, table_up, table_down),
+        cmocka_unit_test_setup_teardown(test_byte_bound, table_up, table_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -417,31 +417,53 @@ static void expire(struct engine *e)
     e->last_expire_us = e->now_us;
 }
 
+/* What a fragment's datagram may carry that tlsmon reads: TCP, UDP, and
+ * the tunnels decode opens (IP-in-IP, GRE). Others (ESP, ICMP, ...) are not
+ * held, so that they cannot push these out. */
+static int fragment_worth_holding(uint8_t proto)
+{
+    return proto == TRANSPORT_TCP || proto == TRANSPORT_UDP || proto == 4 || proto == 41 ||
+           proto == 47;
+}
+
+/* Fragments inside a datagram made whole (a tunnel's packet cut before it
+ * went in, and the tunnel's cut again) are put together too, this deep. */
+#define FRAGMENT_LEVELS 3
+
 /* A fragment of an IP datagram: held until its datagram is whole, which
  * then goes on as a frame of its own (not counted as a packet again). */
 static void engine_fragment(struct engine *e, int linktype, const struct frame *fr)
 {
     e->c.fragments++;
-    struct packet_view pv;
-    struct ip_fragment frag;
-    if (decode_packet_fragment(linktype, fr->data, fr->caplen, fr->len, &pv, &frag) !=
-        DECODE_FRAGMENT)
-        return;
-    if (!e->frags && !(e->frags = ipfrag_new()))
-        return;
-    uint32_t len;
-    const uint8_t *whole = ipfrag_add(e->frags, &frag, e->now_us, &len);
-    if (!whole)
-        return;
-    struct frame wf = {fr->ts_us, len, len, whole, NULL};
-    struct frame_facts ff;
-    frame_facts_make(e->flows, DLT_EN10MB, whole, len, len, &ff);
-    if (ff.result == DECODE_FRAGMENT) /* fragments inside a datagram made of fragments */
-        e->c.malformed++;
-    else if (ff.result != DECODE_OK)
-        count_decode_failure(e, (enum decode_result)ff.result);
-    else
-        engine_packet(e, &ff, &wf);
+    const uint8_t *data = fr->data;
+    uint32_t caplen = fr->caplen, len = fr->len;
+    for (int level = 0; level < FRAGMENT_LEVELS; level++) {
+        struct packet_view pv;
+        struct ip_fragment frag;
+        if (decode_packet_fragment(linktype, data, caplen, len, &pv, &frag) != DECODE_FRAGMENT ||
+            !fragment_worth_holding(frag.proto))
+            return;
+        if (!e->frags && !(e->frags = ipfrag_new()))
+            return;
+        const uint8_t *whole = ipfrag_add(e->frags, &frag, e->now_us, &len);
+        if (!whole)
+            return;
+        data = whole;
+        caplen = len;
+        linktype = DLT_EN10MB;
+        struct frame_facts ff;
+        frame_facts_make(e->flows, linktype, data, caplen, len, &ff);
+        if (ff.result == DECODE_OK) {
+            struct frame wf = {fr->ts_us, caplen, len, data, NULL};
+            engine_packet(e, &ff, &wf);
+            return;
+        }
+        if (ff.result != DECODE_FRAGMENT) {
+            count_decode_failure(e, (enum decode_result)ff.result);
+            return;
+        }
+    }
+    e->c.malformed++; /* fragments nested deeper */
 }
 
 void engine_frame(void *ctx, int linktype, const struct frame *fr)
@@ -467,21 +489,23 @@ void engine_frame(void *ctx, int linktype, const struct frame *fr)
         engine_prepare(e, linktype, fr, &local);
         ff = &local;
     }
-    if (ff->result == DECODE_FRAGMENT)
+    if (ff->result == DECODE_FRAGMENT) {
         engine_fragment(e, linktype, fr);
-    else if (ff->result != DECODE_OK)
+    } else if (ff->result != DECODE_OK) {
         count_decode_failure(e, (enum decode_result)ff->result);
-    else
+    } else {
+        if (ff->transport == TRANSPORT_TCP)
+            e->c.tcp_packets++;
+        else
+            e->c.udp_packets++;
         engine_packet(e, ff, fr);
+    }
 }
 
+/* A TCP or UDP packet: a frame's, or a datagram made whole from fragments. */
 static void engine_packet(struct engine *e, const struct frame_facts *ff, const struct frame *fr)
 {
     const uint8_t flags = ff->tcp_flags;
-    if (ff->transport == TRANSPORT_TCP)
-        e->c.tcp_packets++;
-    else
-        e->c.udp_packets++;
 
     int dir = ff->dir, created;
     struct flow *f = flow_table_lookup_hashed(e->flows, &ff->key, ff->hash, e->now_us, &created);
@@ -548,6 +572,8 @@ int engine_finish(struct engine *e, char *err, size_t errlen)
     if (e->finished)
         return 0;
     e->finished = 1;
+    if (e->frags)
+        ipfrag_flush(e->frags); /* what never became whole counts now */
     if (e->flows) {
         flow_table_get_stats(e->flows, &e->final_flow_stats);
         flow_table_free(e->flows); /* settles every open handshake */

@@ -384,8 +384,7 @@ static uint16_t be16_of(const uint8_t *p)
 static void fragment_bytes(struct ip_fragment *f, const struct packet_view *pv, const uint8_t *l3,
                            struct span s, uint32_t wire)
 {
-    f->has_vlan = pv->has_vlan;
-    f->vlan = pv->vlan;
+    f->vlan = pv->has_vlan ? pv->vlan : 0;
     if (f->family == ADDR_V4) {
         memset(f->src + 4, 0, 12);
         memset(f->dst + 4, 0, 12);

@@ -35,11 +35,10 @@ enum decode_result decode_packet(int linktype, const uint8_t *data, uint32_t cap
  * what capture/ipfrag.c needs to put its datagram back together. The
  * pointers are into the frame. */
 struct ip_fragment {
-    uint8_t family; /* ADDR_V4 or ADDR_V6 */
-    uint8_t proto;  /* what the datagram carries (IPv6: the Fragment header's next header) */
-    uint8_t more;   /* more fragments follow */
-    uint8_t has_vlan;
-    uint16_t vlan;   /* as in the packet view */
+    uint8_t family;  /* ADDR_V4 or ADDR_V6 */
+    uint8_t proto;   /* what the datagram carries (IPv6: the Fragment header's next header) */
+    uint8_t more;    /* more fragments follow */
+    uint16_t vlan;   /* the flow table's: the 802.1Q id, 0 for none */
     uint32_t id;     /* identification (IPv4: 16 bits) */
     uint32_t offset; /* of this fragment's data in the datagram's, in bytes */
     uint8_t src[16], dst[16];

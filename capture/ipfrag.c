@@ -7,9 +7,13 @@
  * and Linux does for both versions since 2018: a fragment that only
  * repeats bytes already held (a SPAN port's duplicate) is let pass; any
  * other overlap drops the datagram, whose later fragments are then
- * swallowed until it times out, so one attack or fault counts once. */
+ * swallowed until it times out, so one attack or fault counts once. A
+ * datagram made whole is kept as long (its bitmap, not its bytes), so
+ * that the copies of its fragments a SPAN port also sends are known as
+ * such, not begun again as a datagram that never completes. */
 #include "ipfrag.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -18,22 +22,29 @@
 
 enum {
     MAX_DATAGRAMS = 1024,
-    MAX_HEADER = 128, /* IPv4: 60; IPv6: 40 + extension headers + 8 */
+    MAX_HEADER = 256, /* IPv4: 60; IPv6: 40 + extension headers + 8 */
     MAX_DATA = 65535, /* IPv4 total length, IPv6 payload length */
     UNITS = 65536 / 8,
     BUCKETS = 1024,
     ETH_HEADER_MAX = 18, /* with one 802.1Q tag */
 };
-#define MAX_BYTES (4u << 20)        /* fragment data held at once, all datagrams */
-#define TIMEOUT_US (30 * 1000000LL) /* Linux's ipfrag_time */
+#define MAX_BYTES (4u << 20) /* fragment data held at once, all datagrams */
+/* Linux's ipfrag_time; RFC 8200 section 4.5's 60 s for IPv6. */
+#define TIMEOUT_V4_US (30 * 1000000LL)
+#define TIMEOUT_V6_US (60 * 1000000LL)
+
+enum dgram_state {
+    OPEN,
+    DEAD, /* dropped (counted): swallows its fragments until it times out */
+    DONE, /* made whole: knows its fragments' copies until it times out */
+};
 
 struct dgram {
     struct dgram *hnext;         /* bucket chain */
     struct dgram *older, *newer; /* by first fragment's time */
-    int64_t first_us;
+    int64_t expires_us;
     uint32_t bucket;
-    uint8_t family, proto, has_vlan;
-    uint8_t dead; /* dropped (counted): swallows its fragments until it times out */
+    uint8_t family, proto, state;
     uint16_t vlan;
     uint32_t id;
     uint8_t src[16], dst[16];
@@ -50,7 +61,7 @@ struct dgram {
 
 struct ipfrag_table {
     struct dgram *bucket[BUCKETS];
-    struct dgram *oldest, *newest;
+    struct dgram *oldest, *newest; /* by first fragment's time */
     size_t count;
     size_t bytes; /* data allocated */
     uint8_t key[16];
@@ -66,6 +77,15 @@ struct ipfrag_table *ipfrag_new(void)
     return t;
 }
 
+/* What makes fragments one datagram's: RFC 791 section 3.2 for IPv4 (with
+ * the protocol); RFC 8200 section 4.5 for IPv6, where the Fragment headers'
+ * next header may differ (the first one's counts). The VLAN id as the flow
+ * table takes it: a priority tag (id 0) is no tag. */
+static uint8_t key_proto(const struct ip_fragment *f)
+{
+    return f->family == ADDR_V4 ? f->proto : 0;
+}
+
 static uint32_t bucket_of(const struct ipfrag_table *t, const struct ip_fragment *f)
 {
     struct {
@@ -78,21 +98,30 @@ static uint32_t bucket_of(const struct ipfrag_table *t, const struct ip_fragment
     memcpy(k.src, f->src, 16);
     memcpy(k.dst, f->dst, 16);
     k.id = f->id;
-    k.vlan = f->has_vlan ? (uint16_t)(f->vlan | 0x8000) : 0;
+    k.vlan = f->vlan;
     k.family = f->family;
-    k.proto = f->proto;
+    k.proto = key_proto(f);
     return (uint32_t)(siphash13(t->key, &k, sizeof(k)) % BUCKETS);
 }
 
 static int same_datagram(const struct dgram *d, const struct ip_fragment *f)
 {
-    return d->id == f->id && d->family == f->family && d->proto == f->proto &&
-           d->has_vlan == f->has_vlan && d->vlan == f->vlan && !memcmp(d->src, f->src, 16) &&
-           !memcmp(d->dst, f->dst, 16);
+    return d->id == f->id && d->family == f->family && d->proto == key_proto(f) &&
+           d->vlan == f->vlan && !memcmp(d->src, f->src, 16) && !memcmp(d->dst, f->dst, 16);
+}
+
+static void free_data(struct ipfrag_table *t, struct dgram *d)
+{
+    t->bytes -= d->cap;
+    free(d->data);
+    d->data = NULL;
+    d->cap = 0;
 }
 
 static void let_go(struct ipfrag_table *t, struct dgram *d)
 {
+    if (d->state == OPEN) /* timed out, evicted, or still open at the end */
+        t->st.incomplete++;
     struct dgram **pp = &t->bucket[d->bucket];
     while (*pp != d)
         pp = &(*pp)->hnext;
@@ -105,54 +134,55 @@ static void let_go(struct ipfrag_table *t, struct dgram *d)
         d->newer->older = d->older;
     else
         t->newest = d->older;
-    t->bytes -= d->cap;
     t->count--;
-    free(d->data);
+    free_data(t, d);
     free(d);
 }
 
-/* An unfinished datagram goes (timeout, eviction, the end). */
-static void let_go_incomplete(struct ipfrag_table *t, struct dgram *d)
-{
-    if (!d->dead)
-        t->st.incomplete++;
-    let_go(t, d);
-}
-
 /* Drop a datagram's bytes and keep it as a tombstone; *counter says why. */
-static void kill(struct ipfrag_table *t, struct dgram *d, uint64_t *counter)
+static void drop(struct ipfrag_table *t, struct dgram *d, uint64_t *counter)
 {
     (*counter)++;
-    d->dead = 1;
-    t->bytes -= d->cap;
-    free(d->data);
-    d->data = NULL;
-    d->cap = 0;
+    d->state = DEAD;
+    free_data(t, d);
 }
 
+/* Let go of what has timed out. The list is by first fragment's time and
+ * the two versions' timeouts differ, so an IPv4 datagram behind an IPv6
+ * one may wait for it: up to 30 s longer, within the bounds all the same. */
 void ipfrag_expire(struct ipfrag_table *t, int64_t now_us)
 {
-    while (t->oldest && now_us - t->oldest->first_us > TIMEOUT_US)
-        let_go_incomplete(t, t->oldest);
+    while (t->oldest && t->oldest->expires_us < now_us)
+        let_go(t, t->oldest);
 }
 
-static struct dgram *find_or_add(struct ipfrag_table *t, const struct ip_fragment *f,
-                                 int64_t now_us)
+void ipfrag_flush(struct ipfrag_table *t)
 {
-    uint32_t b = bucket_of(t, f);
+    while (t->oldest)
+        let_go(t, t->oldest);
+}
+
+static struct dgram *find(struct ipfrag_table *t, const struct ip_fragment *f, uint32_t b)
+{
     for (struct dgram *d = t->bucket[b]; d; d = d->hnext)
         if (same_datagram(d, f))
             return d;
+    return NULL;
+}
+
+static struct dgram *add_datagram(struct ipfrag_table *t, const struct ip_fragment *f, uint32_t b,
+                                  int64_t now_us)
+{
     if (t->count == MAX_DATAGRAMS)
-        let_go_incomplete(t, t->oldest);
+        let_go(t, t->oldest);
     struct dgram *d = calloc(1, sizeof(*d));
     if (!d)
         return NULL;
     d->bucket = b;
-    d->first_us = now_us;
+    int64_t timeout = f->family == ADDR_V4 ? TIMEOUT_V4_US : TIMEOUT_V6_US;
+    d->expires_us = now_us > INT64_MAX - timeout ? INT64_MAX : now_us + timeout;
     d->family = f->family;
-    d->proto = f->proto;
-    d->has_vlan = f->has_vlan;
+    d->proto = key_proto(f);
     d->vlan = f->vlan;
     d->id = f->id;
     memcpy(d->src, f->src, 16);
@@ -169,7 +199,8 @@ static struct dgram *find_or_add(struct ipfrag_table *t, const struct ip_fragmen
     return d;
 }
 
-/* Room for data up to byte need; older datagrams give way to the bound. */
+/* Room for data up to byte need: other datagrams give way to the bound,
+ * oldest first. 0 when memory runs out. */
 static int reserve(struct ipfrag_table *t, struct dgram *d, uint32_t need)
 {
     if (need <= d->cap)
@@ -179,10 +210,12 @@ static int reserve(struct ipfrag_table *t, struct dgram *d, uint32_t need)
         cap *= 2;
     if (cap > MAX_DATA)
         cap = MAX_DATA;
-    while (t->bytes - d->cap + cap > MAX_BYTES && t->oldest != d)
-        let_go_incomplete(t, t->oldest);
-    if (t->bytes - d->cap + cap > MAX_BYTES)
-        return 0;
+    while (t->bytes - d->cap + cap > MAX_BYTES) {
+        struct dgram *victim = t->oldest == d ? d->newer : t->oldest;
+        if (!victim) /* cannot be: one datagram is far below the bound */
+            return 0;
+        let_go(t, victim);
+    }
     uint8_t *p = realloc(d->data, cap);
     if (!p)
         return 0;
@@ -198,6 +231,15 @@ static int reserve(struct ipfrag_table *t, struct dgram *d, uint32_t need)
 static int unit_held(const struct dgram *d, uint32_t u)
 {
     return d->held[u / 8] >> (u % 8) & 1;
+}
+
+/* How many of units [first, last) are held. */
+static uint32_t units_held_in(const struct dgram *d, uint32_t first, uint32_t last)
+{
+    uint32_t held = 0;
+    for (uint32_t u = first; u < last; u++)
+        held += unit_held(d, u);
+    return held;
 }
 
 /* Header bytes of the whole datagram from its first fragment's: lengths
@@ -228,12 +270,13 @@ static void fix_header(uint8_t *h, uint32_t hdr_len, uint8_t family, uint32_t da
     }
 }
 
+/* The whole datagram into t->out; d stays, DONE, without its bytes. */
 static const uint8_t *emit(struct ipfrag_table *t, struct dgram *d, uint32_t *len)
 {
     uint8_t *o = t->out;
     memset(o, 0, 12); /* no MAC addresses */
     uint32_t n = 12;
-    if (d->has_vlan) {
+    if (d->vlan) {
         o[n++] = 0x81;
         o[n++] = 0x00;
         o[n++] = (uint8_t)(d->vlan >> 8 & 0x0f);
@@ -249,7 +292,8 @@ static const uint8_t *emit(struct ipfrag_table *t, struct dgram *d, uint32_t *le
     n += d->end;
     *len = n;
     t->st.reassembled++;
-    let_go(t, d);
+    d->state = DONE;
+    free_data(t, d);
     return t->out;
 }
 
@@ -257,47 +301,61 @@ const uint8_t *ipfrag_add(struct ipfrag_table *t, const struct ip_fragment *f, i
                           uint32_t *len)
 {
     ipfrag_expire(t, now_us);
-    struct dgram *d = find_or_add(t, f, now_us);
-    if (!d || d->dead)
-        return NULL;
     uint32_t off = f->offset, n = f->data_wire, stop = off + n;
+    uint32_t first = off / 8, last = (stop + 7) / 8;
+    uint32_t b = bucket_of(t, f);
+    struct dgram *d = find(t, f, b);
+    if (d && d->state == DONE) {
+        if (stop <= MAX_DATA && units_held_in(d, first, last) == last - first) {
+            t->st.duplicates++; /* a copy of one of its fragments */
+            return NULL;
+        }
+        let_go(t, d); /* its identification used again: a new datagram */
+        d = NULL;
+    }
+    if (!d && !(d = add_datagram(t, f, b, now_us)))
+        return NULL;
+    if (d->state == DEAD)
+        return NULL;
     if (f->more && (n % 8 || n == 0)) { /* only the last may end between units */
-        kill(t, d, &t->st.malformed);
+        drop(t, d, &t->st.malformed);
         return NULL;
     }
-    if (stop > MAX_DATA || (off == 0 && f->hdr_len > MAX_HEADER)) {
-        kill(t, d, &t->st.oversize);
+    if (stop > MAX_DATA || (off == 0 && f->hdr_len > MAX_HEADER) ||
+        (f->family == ADDR_V6 && f->hdr_len < 48)) {
+        drop(t, d, &t->st.oversize);
         return NULL;
     }
-    if (f->data_len < n) { /* cut by the snaplen: these bytes are gone */
-        kill(t, d, &t->st.truncated);
+    if (f->data_len < n) { /* cut short (snaplen): these bytes are gone */
+        drop(t, d, &t->st.truncated);
         return NULL;
     }
     if (!f->more) {
         if ((d->has_end && d->end != stop) || d->high > stop) {
-            kill(t, d, &t->st.overlapping);
+            drop(t, d, &t->st.overlapping);
             return NULL;
         }
-        d->has_end = 1;
-        d->end = stop;
     } else if (d->has_end && stop > d->end) {
-        kill(t, d, &t->st.overlapping);
+        drop(t, d, &t->st.overlapping);
         return NULL;
     }
-    if (n && !reserve(t, d, stop)) {
-        kill(t, d, &t->st.oversize);
-        return NULL;
-    }
-    uint32_t first = off / 8, last = (stop + 7) / 8, held = 0;
-    for (uint32_t u = first; u < last; u++)
-        held += unit_held(d, u);
+    uint32_t held = units_held_in(d, first, last);
     if (held) {
+        /* Held units lie within the data already allocated. */
         if (held == last - first && !memcmp(d->data + off, f->data, n)) {
             t->st.duplicates++;
             return NULL;
         }
-        kill(t, d, &t->st.overlapping);
+        drop(t, d, &t->st.overlapping);
         return NULL;
+    }
+    if (n && !reserve(t, d, stop)) {
+        let_go(t, d); /* out of memory: counted incomplete */
+        return NULL;
+    }
+    if (!f->more) {
+        d->has_end = 1;
+        d->end = stop;
     }
     if (n) /* a last fragment may carry nothing, and no buffer be made yet */
         memcpy(d->data + off, f->data, n);
@@ -315,7 +373,7 @@ const uint8_t *ipfrag_add(struct ipfrag_table *t, const struct ip_fragment *f, i
     /* IPv4's total length counts the header; IPv6's payload length, the
      * extension headers. */
     if ((d->family == ADDR_V4 ? d->hdr_len : d->hdr_len - 40) + d->end > MAX_DATA) {
-        kill(t, d, &t->st.oversize);
+        drop(t, d, &t->st.oversize);
         return NULL;
     }
     return emit(t, d, len);
@@ -324,16 +382,12 @@ const uint8_t *ipfrag_add(struct ipfrag_table *t, const struct ip_fragment *f, i
 void ipfrag_get_stats(const struct ipfrag_table *t, struct ipfrag_stats *st)
 {
     *st = t->st;
-    /* What is still held will not complete now. */
-    for (const struct dgram *d = t->oldest; d; d = d->newer)
-        st->incomplete += !d->dead;
 }
 
 void ipfrag_free(struct ipfrag_table *t)
 {
     if (!t)
         return;
-    while (t->oldest)
-        let_go(t, t->oldest);
+    ipfrag_flush(t);
     free(t);
 }

@@ -20,19 +20,26 @@ struct ipfrag_stats {
     uint64_t truncated;   /* datagrams dropped: a fragment shorter than its header says (snaplen) */
     uint64_t malformed;   /* datagrams dropped: a fragment before the last not a multiple of 8 */
     uint64_t oversize;    /* datagrams dropped: longer than IP allows, or a header too long */
-    uint64_t incomplete;  /* datagrams that never completed (timed out, evicted, at the end) */
+    uint64_t incomplete;  /* datagrams let go unfinished (timed out, evicted, flushed) */
     uint64_t peak_bytes;  /* most fragment data held at once */
 };
 
 struct ipfrag_table;
 
 struct ipfrag_table *ipfrag_new(void);
-void ipfrag_free(struct ipfrag_table *t); /* what is still held counts as incomplete */
+void ipfrag_free(struct ipfrag_table *t);
+
+/* Let go of every datagram (the input has ended): the unfinished ones
+ * count as incomplete. Until then, those still held count as nothing, so
+ * that the counts only grow (periodic reports subtract them). */
+void ipfrag_flush(struct ipfrag_table *t);
 
 /* Take one fragment seen at now_us. When it completes its datagram,
  * returns that datagram as an Ethernet frame (DLT_EN10MB, with the
- * fragment's 802.1Q tag if it had one, so that its flow is the same) of
- * *len bytes, valid until the next call; else NULL. */
+ * fragment's 802.1Q id if it had one, so that its flow is the same) of
+ * *len bytes, valid until the next call; else NULL. f may point into the
+ * frame the last call returned (a fragment inside a datagram made whole):
+ * it is read before that is written. */
 const uint8_t *ipfrag_add(struct ipfrag_table *t, const struct ip_fragment *f, int64_t now_us,
                           uint32_t *len);
 

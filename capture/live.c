@@ -45,9 +45,12 @@ struct live {
 static int set_fanout(struct handle *h, struct live_fanout *fo, int i, char *err, size_t errlen)
 {
     uint32_t arg;
-    /* DEFRAG: the kernel puts IP fragments back together before it hashes,
-     * so a fragmented hello reaches the worker that has the rest of its
-     * flow, whole (a fragment carries no ports to hash on). */
+    /* DEFRAG: the kernel puts IPv4 fragments back together before it
+     * hashes, so a fragmented hello reaches the worker that has the rest of
+     * its flow, whole (a fragment carries no ports to hash on). It does not
+     * for IPv6: those fragments are hashed on their addresses alone, and a
+     * datagram made whole from them may reach another worker than its
+     * flow's other packets. */
     const uint32_t mode = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG;
     if (!fo->made) {
         /* The kernel picks a group id no other program uses (Linux 4.3+). */

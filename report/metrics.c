@@ -586,6 +586,9 @@ static void prom_counters(FILE *f, const struct metrics_snapshot *s)
     prom_one(f, "tlsmon_ip_datagrams_dropped_total", C,
              "IP datagrams given up: overlapping or cut-short fragments, invalid lengths.",
              (double)(c->ip_frag_overlapping + c->ip_frag_truncated + c->ip_frag_invalid));
+    prom_one(f, "tlsmon_ip_datagrams_incomplete_total", C,
+             "IP datagrams whose fragments never all came (timed out, evicted).",
+             (double)c->ip_frag_incomplete);
     prom_one(f, "tlsmon_truncated_packets_total", C,
              "Packets captured shorter than they were (snap length).",
              (double)c->truncated_packets);

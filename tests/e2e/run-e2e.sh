@@ -329,6 +329,28 @@ check "fragments: IPv4 ClientHello cut by a router, IPv6 DTLS flight cut by its 
   t_fragments "$TLSMON" plain
 check "fragments: the same under ASan/UBSan" t_fragments "$TLSMON_ASAN" asan
 
+# The IPv4 capture again, each frame in an IP-in-IP tunnel whose packets over 1,280 bytes are cut
+# (fragments inside fragments), and each frame twice (a SPAN port's copies): the same handshake,
+# nothing left incomplete.
+t_fragment_variants() {
+  local v log want
+  want=$(jq -c '[.tls.established, .tls.version, .tls.client.version, .tls.client.ja3, .tls.server.ja3s]' \
+    "$work/logs/ipv4_fragments_tls1_2-plain.ndjson")
+  for v in tunnel doubled; do
+    python3 "$here/make-fragment-variants.py" tests/fixtures/stacks/ipv4_fragments_tls1_2.pcap "$v" \
+      "$work/in/fragments-$v.pcap"
+    log="$work/logs/fragments-$v.ndjson"
+    run "$TLSMON" -r "$work/in/fragments-$v.pcap" --log "$log"
+    expect_rc 0
+    [ "$(jq -s length "$log")" = 1 ] || die "$v: want 1 record"
+    expect_field "$log" 0 '[.tls.established, .tls.version, .tls.client.version, .tls.client.ja3, .tls.server.ja3s]' "$want"
+    grep -q 'IP fragments: .*; dropped: overlapping 0, cut short 0, invalid 0; incomplete 0' "$work/out" ||
+      die "$v: summary: $(grep 'IP fragments' "$work/out")"
+    grep -q 'malformed 0' "$work/out" || die "$v: $(grep 'malformed' "$work/out")"
+  done
+}
+check "fragments: the IPv4 capture in a tunnel cut again, and doubled: the same handshake" t_fragment_variants
+
 # pcapng: each capture rewritten as pcapng (same packets, microsecond timestamps) gives the same
 # log as the pcap.
 t_pcapng() {

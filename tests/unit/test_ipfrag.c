@@ -207,20 +207,42 @@ static void test_duplicates_pass_overlaps_drop(void **state)
     assert_non_null(w);
     assert_int_equal(len, 14 + 20 + 1200);
     assert_memory_equal(w + 34, payload, 1200);
-    assert_int_equal(stats(state).duplicates, 1);
-    assert_int_equal(stats(state).reassembled, 1);
-
-    /* The same bytes again, one fragment differing where it overlaps:
-     * dropped, and what follows of it swallowed (counted once). */
+    /* Copies after the datagram was made: known, not a new datagram. */
+    assert_null(add(state, tail(), 3, &len));
     assert_null(add(state, head(), 3, &len));
+    ipfrag_flush(*state);
+    assert_int_equal(stats(state).duplicates, 3);
+    assert_int_equal(stats(state).reassembled, 1);
+    assert_int_equal(stats(state).incomplete, 0);
+
+    /* Another datagram, one fragment differing where it overlaps:
+     * dropped, and what follows of it swallowed (counted once). */
+    struct ip_fragment a = head(), c = frag(400, 800, 0), b = tail();
+    a.id = c.id = b.id = 78;
+    assert_null(add(state, a, 4, &len));
     payload[500] ^= 0xff;
-    assert_null(add(state, frag(400, 800, 0), 4, &len));
+    assert_null(add(state, c, 4, &len));
     payload[500] ^= 0xff;
-    assert_null(add(state, tail(), 5, &len));
+    assert_null(add(state, b, 5, &len));
+    ipfrag_flush(*state);
     struct ipfrag_stats st = stats(state);
     assert_int_equal(st.overlapping, 1);
     assert_int_equal(st.reassembled, 1);
     assert_int_equal(st.incomplete, 0);
+}
+
+/* An identification used again after the datagram was made (IPv4's 16
+ * bits wrap): a fragment that was not one of its own starts a new one. */
+static void test_identification_reused(void **state)
+{
+    uint32_t len;
+    assert_null(add(state, head(), 0, &len));
+    assert_non_null(add(state, tail(), 0, &len));
+    assert_null(add(state, frag(0, 400, 1), 1, &len));  /* within the held units: a copy */
+    assert_null(add(state, frag(1200, 8, 0), 1, &len)); /* past them: a new datagram */
+    assert_null(add(state, frag(0, 800, 1), 1, &len));
+    assert_non_null(add(state, frag(800, 400, 1), 1, &len));
+    assert_int_equal(stats(state).reassembled, 2);
 }
 
 static void test_refusals(void **state)
@@ -255,16 +277,23 @@ static void test_refusals(void **state)
 }
 
 /* A datagram whose last fragment comes after the timeout (30 s) is not
- * made; one held when the table goes counts as incomplete. */
-static void test_timeout_and_end(void **state)
+ * made; one still held counts as incomplete when the table is flushed
+ * (before, the count only grows: periodic reports subtract it). */
+static void test_timeout_and_flush(void **state)
 {
     uint32_t len;
     assert_null(add(state, head(), 0, &len));
     assert_null(add(state, tail(), 31 * 1000000LL, &len));
-    assert_int_equal(stats(state).incomplete, 2); /* the first timed out; the second is held */
-    assert_int_equal(stats(state).reassembled, 0);
+    assert_int_equal(stats(state).incomplete, 1); /* the first timed out */
     /* Within the timeout it completes. */
     assert_non_null(add(state, head(), 32 * 1000000LL, &len));
+    struct ip_fragment a = head();
+    a.id = 78;
+    assert_null(add(state, a, 33 * 1000000LL, &len));
+    assert_int_equal(stats(state).incomplete, 1);
+    ipfrag_flush(*state);
+    assert_int_equal(stats(state).incomplete, 2);
+    assert_int_equal(stats(state).reassembled, 1);
 }
 
 /* A last fragment with no data (the fuzzer's find: it came before any
@@ -285,7 +314,6 @@ static void test_vlan_kept(void **state)
 {
     uint32_t len;
     struct ip_fragment a = head(), b = tail();
-    a.has_vlan = b.has_vlan = 1;
     a.vlan = b.vlan = 42;
     assert_null(add(state, a, 0, &len));
     const uint8_t *w = add(state, b, 0, &len);
@@ -306,7 +334,7 @@ static void test_datagram_bound(void **state)
     struct ip_fragment a = head(), b = tail();
     for (a.id = 0; a.id < 1100; a.id++)
         assert_null(add(state, a, 0, &len));
-    assert_int_equal(stats(state).incomplete, 1100); /* 76 evicted, 1,024 still held */
+    assert_int_equal(stats(state).incomplete, 76); /* evicted; 1,024 still held */
     /* The first ids were evicted: their last fragment makes nothing. */
     b.id = 0;
     assert_null(add(state, b, 0, &len));
@@ -332,7 +360,8 @@ int main(void)
         cmocka_unit_test(test_ipv6_sender_fragments),
         cmocka_unit_test_setup_teardown(test_duplicates_pass_overlaps_drop, table_up, table_down),
         cmocka_unit_test_setup_teardown(test_refusals, table_up, table_down),
-        cmocka_unit_test_setup_teardown(test_timeout_and_end, table_up, table_down),
+        cmocka_unit_test_setup_teardown(test_identification_reused, table_up, table_down),
+        cmocka_unit_test_setup_teardown(test_timeout_and_flush, table_up, table_down),
         cmocka_unit_test_setup_teardown(test_empty_last_fragment, table_up, table_down),
         cmocka_unit_test_setup_teardown(test_vlan_kept, table_up, table_down),
         cmocka_unit_test_setup_teardown(test_datagram_bound, table_up, table_down),

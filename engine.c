@@ -458,13 +458,17 @@ static void expire(struct engine *e)
     e->last_expire_us = e->now_us;
 }
 
-/* What a fragment's datagram may carry that tlsmon reads: TCP, UDP, and
- * the tunnels decode opens (IP-in-IP, GRE). Others (ESP, ICMP, ...) are not
- * held, so that they cannot push these out. */
-static int fragment_worth_holding(uint8_t proto)
+/* Whether a fragment's datagram may carry what tlsmon reads: TCP, UDP, or
+ * a tunnel decode opens (IP-in-IP, GRE). Others (ESP, ICMP, ...) are not
+ * held, so that they cannot push these out. In IPv6 only the first
+ * fragment's next header counts (RFC 8200 section 4.5), and it may be an
+ * extension header: only what is surely not wanted is refused. */
+static int fragment_worth_holding(const struct ip_fragment *f)
 {
-    return proto == TRANSPORT_TCP || proto == TRANSPORT_UDP || proto == 4 || proto == 41 ||
-           proto == 47;
+    if (f->family == ADDR_V6)
+        return f->offset != 0 || !(f->proto == 50 || f->proto == 58 || f->proto == 59);
+    return f->proto == TRANSPORT_TCP || f->proto == TRANSPORT_UDP || f->proto == 4 ||
+           f->proto == 41 || f->proto == 47;
 }
 
 /* Fragments inside a datagram made whole (a tunnel's packet cut before it
@@ -481,11 +485,15 @@ static void engine_fragment(struct engine *e, int linktype, const struct frame *
     for (int level = 0; level < FRAGMENT_LEVELS; level++) {
         struct packet_view pv;
         struct ip_fragment frag;
-        if (decode_packet_fragment(linktype, data, caplen, len, &pv, &frag) != DECODE_FRAGMENT ||
-            !fragment_worth_holding(frag.proto))
+        if (decode_packet_fragment(linktype, data, caplen, len, &pv, &frag) != DECODE_FRAGMENT)
             return;
         if (!e->frags && !(e->frags = ipfrag_new()))
             return;
+        if (!fragment_worth_holding(&frag)) {
+            if (frag.family == ADDR_V6) /* its other fragments do not say */
+                ipfrag_ignore(e->frags, &frag, e->now_us);
+            return;
+        }
         const uint8_t *whole = ipfrag_add(e->frags, &frag, e->now_us, &len);
         if (!whole)
             return;
@@ -501,10 +509,8 @@ static void engine_fragment(struct engine *e, int linktype, const struct frame *
             engine_packet(e, &ff, &wf);
             return;
         }
-        if (ff.result != DECODE_FRAGMENT) {
-            count_decode_failure(e, (enum decode_result)ff.result);
-            return;
-        }
+        if (ff.result != DECODE_FRAGMENT)
+            return; /* counted as fragments already: not counted twice */
     }
     e->c.malformed++; /* fragments nested deeper */
 }

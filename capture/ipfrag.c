@@ -8,9 +8,14 @@
  * repeats bytes already held (a SPAN port's duplicate) is let pass; any
  * other overlap drops the datagram, whose later fragments are then
  * swallowed until it times out, so one attack or fault counts once. A
- * datagram made whole is kept as long (its bitmap, not its bytes), so
- * that the copies of its fragments a SPAN port also sends are known as
- * such, not begun again as a datagram that never completes. */
+ * datagram made whole is kept a second longer (its bitmap, not its bytes),
+ * so that the copies of its fragments a SPAN port also sends are known as
+ * such, not begun again as a datagram that never completes; not longer,
+ * for a new datagram may take its identification (IPv4's 16 bits wrap).
+ *
+ * Three lists, each in the order its entries expire: IPv4 and IPv6
+ * datagrams being made (or dropped), by first fragment (the timeouts
+ * differ), and datagrams made whole, by when. */
 #include "ipfrag.h"
 
 #include <stdint.h>
@@ -29,9 +34,13 @@ enum {
     ETH_HEADER_MAX = 18, /* with one 802.1Q tag */
 };
 #define MAX_BYTES (4u << 20) /* fragment data held at once, all datagrams */
-/* Linux's ipfrag_time; RFC 8200 section 4.5's 60 s for IPv6. */
+/* Linux's ipfrag_time; RFC 8200 section 4.5's 60 s for IPv6; a SPAN
+ * port's copies come within microseconds. */
 #define TIMEOUT_V4_US (30 * 1000000LL)
 #define TIMEOUT_V6_US (60 * 1000000LL)
+#define DONE_KEPT_US (1000000LL)
+
+enum { LIST_V4, LIST_V6, LIST_DONE, LISTS };
 
 enum dgram_state {
     OPEN,
@@ -41,10 +50,10 @@ enum dgram_state {
 
 struct dgram {
     struct dgram *hnext;         /* bucket chain */
-    struct dgram *older, *newer; /* by first fragment's time */
-    int64_t expires_us;
+    struct dgram *older, *newer; /* its list */
+    int64_t begun_us, expires_us;
     uint32_t bucket;
-    uint8_t family, proto, state;
+    uint8_t family, proto, state, list;
     uint16_t vlan;
     uint32_t id;
     uint8_t src[16], dst[16];
@@ -61,7 +70,9 @@ struct dgram {
 
 struct ipfrag_table {
     struct dgram *bucket[BUCKETS];
-    struct dgram *oldest, *newest; /* by first fragment's time */
+    struct {
+        struct dgram *oldest, *newest;
+    } lists[LISTS];
     size_t count;
     size_t bytes; /* data allocated */
     uint8_t key[16];
@@ -118,6 +129,33 @@ static void free_data(struct ipfrag_table *t, struct dgram *d)
     d->cap = 0;
 }
 
+static void unlink_list(struct ipfrag_table *t, struct dgram *d)
+{
+    if (d->older)
+        d->older->newer = d->newer;
+    else
+        t->lists[d->list].oldest = d->newer;
+    if (d->newer)
+        d->newer->older = d->older;
+    else
+        t->lists[d->list].newest = d->older;
+    d->older = d->newer = NULL;
+}
+
+/* At the newest end of list l, expiring after kept_us. */
+static void push_list(struct ipfrag_table *t, struct dgram *d, int l, int64_t now_us,
+                      int64_t kept_us)
+{
+    d->list = (uint8_t)l;
+    d->expires_us = now_us > INT64_MAX - kept_us ? INT64_MAX : now_us + kept_us;
+    d->older = t->lists[l].newest;
+    if (d->older)
+        d->older->newer = d;
+    else
+        t->lists[l].oldest = d;
+    t->lists[l].newest = d;
+}
+
 static void let_go(struct ipfrag_table *t, struct dgram *d)
 {
     if (d->state == OPEN) /* timed out, evicted, or still open at the end */
@@ -126,14 +164,7 @@ static void let_go(struct ipfrag_table *t, struct dgram *d)
     while (*pp != d)
         pp = &(*pp)->hnext;
     *pp = d->hnext;
-    if (d->older)
-        d->older->newer = d->newer;
-    else
-        t->oldest = d->newer;
-    if (d->newer)
-        d->newer->older = d->older;
-    else
-        t->newest = d->older;
+    unlink_list(t, d);
     t->count--;
     free_data(t, d);
     free(d);
@@ -147,19 +178,28 @@ static void drop(struct ipfrag_table *t, struct dgram *d, uint64_t *counter)
     free_data(t, d);
 }
 
-/* Let go of what has timed out. The list is by first fragment's time and
- * the two versions' timeouts differ, so an IPv4 datagram behind an IPv6
- * one may wait for it: up to 30 s longer, within the bounds all the same. */
 void ipfrag_expire(struct ipfrag_table *t, int64_t now_us)
 {
-    while (t->oldest && t->oldest->expires_us < now_us)
-        let_go(t, t->oldest);
+    for (int l = 0; l < LISTS; l++)
+        while (t->lists[l].oldest && t->lists[l].oldest->expires_us < now_us)
+            let_go(t, t->lists[l].oldest);
 }
 
 void ipfrag_flush(struct ipfrag_table *t)
 {
-    while (t->oldest)
-        let_go(t, t->oldest);
+    for (int l = 0; l < LISTS; l++)
+        while (t->lists[l].oldest)
+            let_go(t, t->lists[l].oldest);
+}
+
+/* The datagram to give way at the cap: one made whole first (it only
+ * guards against copies), else the one begun first. */
+static struct dgram *eviction_victim(const struct ipfrag_table *t)
+{
+    if (t->lists[LIST_DONE].oldest)
+        return t->lists[LIST_DONE].oldest;
+    struct dgram *a = t->lists[LIST_V4].oldest, *b = t->lists[LIST_V6].oldest;
+    return !a || (b && b->begun_us < a->begun_us) ? b : a;
 }
 
 static struct dgram *find(struct ipfrag_table *t, const struct ip_fragment *f, uint32_t b)
@@ -174,13 +214,12 @@ static struct dgram *add_datagram(struct ipfrag_table *t, const struct ip_fragme
                                   int64_t now_us)
 {
     if (t->count == MAX_DATAGRAMS)
-        let_go(t, t->oldest);
+        let_go(t, eviction_victim(t));
     struct dgram *d = calloc(1, sizeof(*d));
     if (!d)
         return NULL;
     d->bucket = b;
-    int64_t timeout = f->family == ADDR_V4 ? TIMEOUT_V4_US : TIMEOUT_V6_US;
-    d->expires_us = now_us > INT64_MAX - timeout ? INT64_MAX : now_us + timeout;
+    d->begun_us = now_us;
     d->family = f->family;
     d->proto = key_proto(f);
     d->vlan = f->vlan;
@@ -189,18 +228,31 @@ static struct dgram *add_datagram(struct ipfrag_table *t, const struct ip_fragme
     memcpy(d->dst, f->dst, 16);
     d->hnext = t->bucket[b];
     t->bucket[b] = d;
-    d->older = t->newest;
-    if (t->newest)
-        t->newest->newer = d;
+    if (f->family == ADDR_V4)
+        push_list(t, d, LIST_V4, now_us, TIMEOUT_V4_US);
     else
-        t->oldest = d;
-    t->newest = d;
+        push_list(t, d, LIST_V6, now_us, TIMEOUT_V6_US);
     t->count++;
     return d;
 }
 
+/* The datagram being made, other than d, that holds bytes and was begun
+ * first (dropped and finished ones hold none). */
+static struct dgram *oldest_holding(const struct ipfrag_table *t, const struct dgram *d)
+{
+    struct dgram *best = NULL;
+    for (int l = LIST_V4; l <= LIST_V6; l++) {
+        struct dgram *e = t->lists[l].oldest;
+        while (e && (e == d || !e->cap))
+            e = e->newer;
+        if (e && (!best || e->begun_us < best->begun_us))
+            best = e;
+    }
+    return best;
+}
+
 /* Room for data up to byte need: other datagrams give way to the bound,
- * oldest first. 0 when memory runs out. */
+ * the one begun first first. 0 when memory runs out. */
 static int reserve(struct ipfrag_table *t, struct dgram *d, uint32_t need)
 {
     if (need <= d->cap)
@@ -211,7 +263,7 @@ static int reserve(struct ipfrag_table *t, struct dgram *d, uint32_t need)
     if (cap > MAX_DATA)
         cap = MAX_DATA;
     while (t->bytes - d->cap + cap > MAX_BYTES) {
-        struct dgram *victim = t->oldest == d ? d->newer : t->oldest;
+        struct dgram *victim = oldest_holding(t, d);
         if (!victim) /* cannot be: one datagram is far below the bound */
             return 0;
         let_go(t, victim);
@@ -270,8 +322,9 @@ static void fix_header(uint8_t *h, uint32_t hdr_len, uint8_t family, uint32_t da
     }
 }
 
-/* The whole datagram into t->out; d stays, DONE, without its bytes. */
-static const uint8_t *emit(struct ipfrag_table *t, struct dgram *d, uint32_t *len)
+/* The whole datagram into t->out; d stays a second, DONE, without its
+ * bytes. */
+static const uint8_t *emit(struct ipfrag_table *t, struct dgram *d, int64_t now_us, uint32_t *len)
 {
     uint8_t *o = t->out;
     memset(o, 0, 12); /* no MAC addresses */
@@ -294,6 +347,8 @@ static const uint8_t *emit(struct ipfrag_table *t, struct dgram *d, uint32_t *le
     t->st.reassembled++;
     d->state = DONE;
     free_data(t, d);
+    unlink_list(t, d);
+    push_list(t, d, LIST_DONE, now_us, DONE_KEPT_US);
     return t->out;
 }
 
@@ -306,7 +361,11 @@ const uint8_t *ipfrag_add(struct ipfrag_table *t, const struct ip_fragment *f, i
     uint32_t b = bucket_of(t, f);
     struct dgram *d = find(t, f, b);
     if (d && d->state == DONE) {
-        if (stop <= MAX_DATA && units_held_in(d, first, last) == last - first) {
+        if (stop > MAX_DATA) {
+            t->st.oversize++; /* no datagram of its own: it is not one */
+            return NULL;
+        }
+        if (units_held_in(d, first, last) == last - first && !f->more == (stop == d->end)) {
             t->st.duplicates++; /* a copy of one of its fragments */
             return NULL;
         }
@@ -376,7 +435,22 @@ const uint8_t *ipfrag_add(struct ipfrag_table *t, const struct ip_fragment *f, i
         drop(t, d, &t->st.oversize);
         return NULL;
     }
-    return emit(t, d, len);
+    return emit(t, d, now_us, len);
+}
+
+void ipfrag_ignore(struct ipfrag_table *t, const struct ip_fragment *f, int64_t now_us)
+{
+    ipfrag_expire(t, now_us);
+    uint32_t b = bucket_of(t, f);
+    struct dgram *d = find(t, f, b);
+    if (d && d->state == DONE) {
+        let_go(t, d);
+        d = NULL;
+    }
+    if (!d && !(d = add_datagram(t, f, b, now_us)))
+        return;
+    d->state = DEAD;
+    free_data(t, d);
 }
 
 void ipfrag_get_stats(const struct ipfrag_table *t, struct ipfrag_stats *st)

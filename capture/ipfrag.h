@@ -14,7 +14,8 @@
 
 struct ipfrag_stats {
     uint64_t reassembled; /* datagrams completed */
-    uint64_t duplicates;  /* fragments whose bytes were all held already */
+    uint64_t duplicates;  /* fragments whose bytes were all held already (or, a second
+                             after the datagram was made, whose units were) */
     uint64_t overlapping; /* datagrams dropped: fragments overlapped with other bytes,
                              or disagreed on where the datagram ends */
     uint64_t truncated;   /* datagrams dropped: a fragment shorter than its header says (snaplen) */
@@ -42,6 +43,10 @@ void ipfrag_flush(struct ipfrag_table *t);
  * it is read before that is written. */
 const uint8_t *ipfrag_add(struct ipfrag_table *t, const struct ip_fragment *f, int64_t now_us,
                           uint32_t *len);
+
+/* The datagram of f is not wanted (what its first fragment says it
+ * carries): its fragments are swallowed, uncounted, until it times out. */
+void ipfrag_ignore(struct ipfrag_table *t, const struct ip_fragment *f, int64_t now_us);
 
 /* Let go of datagrams whose first fragment is older than the timeout. */
 void ipfrag_expire(struct ipfrag_table *t, int64_t now_us);

@@ -276,6 +276,56 @@ static void test_refusals(void **state)
     assert_int_equal(st.incomplete, 0); /* dropped ones are not also incomplete */
 }
 
+/* The same identification a few seconds after its datagram was made, with
+ * the same cut: a new datagram (the guard against copies lasts a second). */
+static void test_identification_reused_later(void **state)
+{
+    uint32_t len;
+    assert_null(add(state, head(), 0, &len));
+    assert_non_null(add(state, tail(), 0, &len));
+    assert_null(add(state, head(), 5 * 1000000LL, &len));
+    assert_non_null(add(state, tail(), 5 * 1000000LL, &len));
+    assert_int_equal(stats(state).reassembled, 2);
+    assert_int_equal(stats(state).duplicates, 0);
+}
+
+/* IPv6 datagrams wait 60 s, IPv4 ones 30 s: an IPv6 datagram begun first
+ * does not keep an IPv4 one past its time, whose head would then be joined
+ * to another datagram's tail. */
+static void test_timeouts_by_version(void **state)
+{
+    uint32_t len;
+    struct ip_fragment v6 = head();
+    static uint8_t v6_header[48] = {0x60, 0, 0, 0, 0, 0, 44, 64};
+    v6.family = ADDR_V6;
+    v6.hdr = v6_header;
+    v6.hdr_len = 48;
+    assert_null(add(state, v6, 0, &len));
+    assert_null(add(state, head(), 1000000LL, &len));
+    assert_null(add(state, tail(), 46 * 1000000LL, &len));
+    assert_int_equal(stats(state).reassembled, 0);
+    assert_int_equal(stats(state).incomplete, 1); /* the IPv4 head, timed out */
+}
+
+/* At the cap, datagrams already made give way before one being made. */
+static void test_made_ones_go_first(void **state)
+{
+    uint32_t len;
+    struct ip_fragment open = head();
+    open.id = 99999;
+    assert_null(add(state, open, 0, &len));
+    for (uint32_t id = 0; id < 1100; id++) {
+        struct ip_fragment a = head(), b = tail();
+        a.id = b.id = id;
+        assert_null(add(state, a, 0, &len));
+        assert_non_null(add(state, b, 0, &len));
+    }
+    struct ip_fragment close = tail();
+    close.id = 99999;
+    assert_non_null(add(state, close, 0, &len));
+    assert_int_equal(stats(state).incomplete, 0);
+}
+
 /* A datagram whose last fragment comes after the timeout (30 s) is not
  * made; one still held counts as incomplete when the table is flushed
  * (before, the count only grows: periodic reports subtract it). */
@@ -361,6 +411,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_duplicates_pass_overlaps_drop, table_up, table_down),
         cmocka_unit_test_setup_teardown(test_refusals, table_up, table_down),
         cmocka_unit_test_setup_teardown(test_identification_reused, table_up, table_down),
+        cmocka_unit_test_setup_teardown(test_identification_reused_later, table_up, table_down),
+        cmocka_unit_test_setup_teardown(test_timeouts_by_version, table_up, table_down),
+        cmocka_unit_test_setup_teardown(test_made_ones_go_first, table_up, table_down),
         cmocka_unit_test_setup_teardown(test_timeout_and_flush, table_up, table_down),
         cmocka_unit_test_setup_teardown(test_empty_last_fragment, table_up, table_down),
         cmocka_unit_test_setup_teardown(test_vlan_kept, table_up, table_down),

@@ -665,6 +665,8 @@ void engine_counters(const struct engine *e, struct run_counters *c)
         c->ip_frag_truncated = fs.truncated;
         c->ip_frag_invalid = fs.oversize + fs.malformed;
         c->ip_frag_incomplete = fs.incomplete;
+        c->ip_frag_copies = fs.duplicates;
+        c->ip_frag_peak_bytes = fs.peak_bytes;
     }
     c->ndpi_flows = classify_stats.flows;
     c->ndpi_classified = classify_stats.classified;

@@ -13,7 +13,7 @@ enum decode_result {
     DECODE_TRUNCATED,   /* cut by snaplen before the transport header ended */
     DECODE_NOT_IP,      /* ARP, LLDP, ... */
     DECODE_NOT_TCP_UDP, /* ICMP, ESP, ... */
-    DECODE_FRAGMENT,    /* a non-first IP fragment (or first with no full header) */
+    DECODE_FRAGMENT,    /* an IPv4 or IPv6 fragment (any offset, or more to come) */
     DECODE_MALFORMED,   /* inconsistent header lengths */
     DECODE_RESULT_COUNT,
 };

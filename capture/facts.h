@@ -31,7 +31,8 @@ void frame_facts_make(const struct flow_table *t, int linktype, const uint8_t *d
                       uint32_t caplen, uint32_t wire_len, struct frame_facts *ff);
 
 /* The same without the direct path for Ethernet/IPv4/TCP: for the unit test
- * that checks the two agree. */
+ * that checks the two agree, and for datagrams made whole from fragments
+ * (engine.c), which are rare. */
 void frame_facts_make_general(const struct flow_table *t, int linktype, const uint8_t *data,
                               uint32_t caplen, uint32_t wire_len, struct frame_facts *ff);
 

@@ -361,11 +361,8 @@ const uint8_t *ipfrag_add(struct ipfrag_table *t, const struct ip_fragment *f, i
     uint32_t b = bucket_of(t, f);
     struct dgram *d = find(t, f, b);
     if (d && d->state == DONE) {
-        if (stop > MAX_DATA) {
-            t->st.oversize++; /* no datagram of its own: it is not one */
-            return NULL;
-        }
-        if (units_held_in(d, first, last) == last - first && !f->more == (stop == d->end)) {
+        if (stop <= MAX_DATA && units_held_in(d, first, last) == last - first &&
+            !f->more == (stop == d->end)) {
             t->st.duplicates++; /* a copy of one of its fragments */
             return NULL;
         }

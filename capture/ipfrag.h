@@ -14,12 +14,13 @@
 
 struct ipfrag_stats {
     uint64_t reassembled; /* datagrams completed */
-    uint64_t duplicates;  /* fragments whose bytes were all held already (or, a second
-                             after the datagram was made, whose units were) */
+    uint64_t duplicates;  /* fragments whose bytes were all held already (or, within a
+                             second after the datagram was made, whose units were) */
     uint64_t overlapping; /* datagrams dropped: fragments overlapped with other bytes,
                              or disagreed on where the datagram ends */
     uint64_t truncated;   /* datagrams dropped: a fragment shorter than its header says (snaplen) */
-    uint64_t malformed;   /* datagrams dropped: a fragment before the last not a multiple of 8 */
+    uint64_t malformed;   /* datagrams dropped: a fragment before the last empty or not a
+                             multiple of 8 bytes */
     uint64_t oversize;    /* datagrams dropped: longer than IP allows, or a header too long */
     uint64_t incomplete;  /* datagrams let go unfinished (timed out, evicted, flushed) */
     uint64_t peak_bytes;  /* most fragment data held at once */
@@ -48,7 +49,8 @@ const uint8_t *ipfrag_add(struct ipfrag_table *t, const struct ip_fragment *f, i
  * carries): its fragments are swallowed, uncounted, until it times out. */
 void ipfrag_ignore(struct ipfrag_table *t, const struct ip_fragment *f, int64_t now_us);
 
-/* Let go of datagrams whose first fragment is older than the timeout. */
+/* Let go of datagrams whose first fragment is older than their version's
+ * timeout, and of datagrams made whole a second after they were. */
 void ipfrag_expire(struct ipfrag_table *t, int64_t now_us);
 
 void ipfrag_get_stats(const struct ipfrag_table *t, struct ipfrag_stats *st);

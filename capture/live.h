@@ -47,7 +47,7 @@ struct live;
 /* The kernel's fanout group of each interface, made by the first live_open
  * and joined by the others, so that one worker's handles share out the
  * traffic with the others' (hash mode: one flow, both directions, always to
- * the same worker). */
+ * the same worker; IPv6 fragments excepted, see set_fanout in live.c). */
 struct live_fanout {
     uint16_t group[LIVE_MAX_IFACES];
     int made;

@@ -138,7 +138,8 @@ static int is_peak(size_t w)
 {
     return w == offsetof(struct run_counters, flows_peak) / sizeof(uint64_t) ||
            w == offsetof(struct run_counters, reasm_peak_bytes) / sizeof(uint64_t) ||
-           w == offsetof(struct run_counters, hello_buffer_peak) / sizeof(uint64_t);
+           w == offsetof(struct run_counters, hello_buffer_peak) / sizeof(uint64_t) ||
+           w == offsetof(struct run_counters, ip_frag_peak_bytes) / sizeof(uint64_t);
 }
 
 void metrics_snapshot_add(struct metrics_snapshot *a, const struct metrics_snapshot *b)
@@ -421,7 +422,7 @@ static void period_json(struct json *j, const char *key, const struct period *p,
     json_uint(j, "reassembly_bound", c->reasm_cap_hits);
     json_uint(j, "hellos_skipped_at_bound", c->hello_buffer_refused);
     json_uint(j, "dtls_fragments", c->dtls_dropped);
-    json_uint(j, "ip_datagrams",
+    json_uint(j, "ip_datagrams_dropped",
               c->ip_frag_overlapping + c->ip_frag_truncated + c->ip_frag_invalid);
     json_uint(j, "ip_datagrams_incomplete", c->ip_frag_incomplete);
     json_open_array(j, "interfaces");
@@ -586,9 +587,10 @@ static void prom_counters(FILE *f, const struct metrics_snapshot *s)
     prom_one(f, "tlsmon_ip_datagrams_dropped_total", C,
              "IP datagrams given up: overlapping or cut-short fragments, invalid lengths.",
              (double)(c->ip_frag_overlapping + c->ip_frag_truncated + c->ip_frag_invalid));
-    prom_one(f, "tlsmon_ip_datagrams_incomplete_total", C,
-             "IP datagrams whose fragments never all came (timed out, evicted).",
-             (double)c->ip_frag_incomplete);
+    prom_one(
+        f, "tlsmon_ip_datagrams_incomplete_total", C,
+        "IP datagrams whose fragments never all came (timed out, evicted, or held at the end).",
+        (double)c->ip_frag_incomplete);
     prom_one(f, "tlsmon_truncated_packets_total", C,
              "Packets captured shorter than they were (snap length).",
              (double)c->truncated_packets);

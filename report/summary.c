@@ -335,9 +335,10 @@ static void print_counters(const struct run_counters *c, FILE *out)
     if (c->fragments)
         fprintf(out,
                 "  IP fragments: datagrams reassembled %" PRIu64 "; dropped: overlapping %" PRIu64
-                ", cut short %" PRIu64 ", invalid %" PRIu64 "; incomplete %" PRIu64 "\n",
+                ", cut short %" PRIu64 ", invalid %" PRIu64 "; incomplete %" PRIu64
+                "; copies passed %" PRIu64 ", peak held %" PRIu64 " bytes\n",
                 c->ip_reassembled, c->ip_frag_overlapping, c->ip_frag_truncated, c->ip_frag_invalid,
-                c->ip_frag_incomplete);
+                c->ip_frag_incomplete, c->ip_frag_copies, c->ip_frag_peak_bytes);
     fprintf(out,
             "  flows %" PRIu64 " (peak %" PRIu64 " at once), expired %" PRIu64
             ", evicted at the cap %" PRIu64 "\n",

@@ -40,6 +40,8 @@ struct run_counters {
      * the end). */
     uint64_t ip_reassembled, ip_frag_overlapping, ip_frag_truncated, ip_frag_invalid;
     uint64_t ip_frag_incomplete;
+    uint64_t ip_frag_copies;     /* fragments that only repeated held ones (SPAN copies) */
+    uint64_t ip_frag_peak_bytes; /* most fragment data held at once */
     uint64_t tcp_packets, udp_packets;
     uint64_t flows_created, flows_peak, flows_evicted, flows_expired;
     uint64_t client_hellos, server_hellos, sslv2_hellos, unparsable_hellos, oversize_hellos;

@@ -215,20 +215,51 @@ static void test_duplicates_pass_overlaps_drop(void **state)
     assert_int_equal(stats(state).reassembled, 1);
     assert_int_equal(stats(state).incomplete, 0);
 
-    /* Another datagram, one fragment differing where it overlaps:
+    /* Another datagram, its first fragment again with one byte changed:
      * dropped, and what follows of it swallowed (counted once). */
-    struct ip_fragment a = head(), c = frag(400, 800, 0), b = tail();
-    a.id = c.id = b.id = 78;
+    struct ip_fragment a = head(), b = tail();
+    a.id = b.id = 78;
     assert_null(add(state, a, 4, &len));
     payload[500] ^= 0xff;
-    assert_null(add(state, c, 4, &len));
+    assert_null(add(state, a, 4, &len));
     payload[500] ^= 0xff;
     assert_null(add(state, b, 5, &len));
+    /* A third, a fragment that covers part of one held and more. */
+    struct ip_fragment c = frag(400, 800, 0);
+    a.id = b.id = c.id = 79;
+    assert_null(add(state, a, 6, &len));
+    assert_null(add(state, c, 6, &len));
+    assert_null(add(state, b, 6, &len));
     ipfrag_flush(*state);
     struct ipfrag_stats st = stats(state);
-    assert_int_equal(st.overlapping, 1);
+    assert_int_equal(st.overlapping, 2);
     assert_int_equal(st.reassembled, 1);
     assert_int_equal(st.incomplete, 0);
+    assert_int_equal(st.duplicates, 3);
+}
+
+/* A datagram not wanted (ipfrag_ignore: what its first fragment carries):
+ * its other fragments are swallowed, and it counts as nothing. */
+static void test_ignored(void **state)
+{
+    uint32_t len;
+    ipfrag_ignore(*state, (struct ip_fragment[]){head()}, 0);
+    assert_null(add(state, tail(), 0, &len));
+    ipfrag_flush(*state);
+    struct ipfrag_stats st = stats(state);
+    assert_int_equal(st.reassembled + st.incomplete + st.overlapping + st.oversize, 0);
+}
+
+/* A fragment past 65,535 bytes with the identification of a datagram just
+ * made: not taken for one of its copies, and dropped as a datagram. */
+static void test_oversize_after_made(void **state)
+{
+    uint32_t len;
+    assert_null(add(state, head(), 0, &len));
+    assert_non_null(add(state, tail(), 0, &len));
+    assert_null(add(state, frag(65528, 16, 0), 0, &len));
+    assert_int_equal(stats(state).oversize, 1);
+    assert_int_equal(stats(state).duplicates, 0);
 }
 
 /* An identification used again after the datagram was made (IPv4's 16
@@ -410,6 +441,8 @@ int main(void)
         cmocka_unit_test(test_ipv6_sender_fragments),
         cmocka_unit_test_setup_teardown(test_duplicates_pass_overlaps_drop, table_up, table_down),
         cmocka_unit_test_setup_teardown(test_refusals, table_up, table_down),
+        cmocka_unit_test_setup_teardown(test_ignored, table_up, table_down),
+        cmocka_unit_test_setup_teardown(test_oversize_after_made, table_up, table_down),
         cmocka_unit_test_setup_teardown(test_identification_reused, table_up, table_down),
         cmocka_unit_test_setup_teardown(test_identification_reused_later, table_up, table_down),
         cmocka_unit_test_setup_teardown(test_timeouts_by_version, table_up, table_down),

@@ -410,6 +410,8 @@ static void period_json(struct json *j, const char *key, const struct period *p,
     json_uint(j, "truncated_packets", c->truncated_packets);
     json_uint(j, "ip_fragments", c->fragments);
     json_uint(j, "ip_datagrams_reassembled", c->ip_reassembled);
+    json_uint(j, "ip_fragment_copies", c->ip_frag_copies);
+    json_uint(j, "ip_fragment_bytes_peak", c->ip_frag_peak_bytes);
     json_uint(j, "log_lines", c->log_written);
     json_uint(j, "log_out_of_order", c->log_out_of_order);
     json_close_object(j);

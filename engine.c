@@ -538,16 +538,16 @@ void engine_frame(void *ctx, int linktype, const struct frame *fr)
         engine_prepare(e, linktype, fr, &local);
         ff = &local;
     }
-    if (ff->result == DECODE_FRAGMENT) {
-        engine_fragment(e, linktype, fr);
-    } else if (ff->result != DECODE_OK) {
-        count_decode_failure(e, (enum decode_result)ff->result);
-    } else {
+    if (__builtin_expect(ff->result == DECODE_OK, 1)) {
         if (ff->transport == TRANSPORT_TCP)
             e->c.tcp_packets++;
         else
             e->c.udp_packets++;
         engine_packet(e, ff, fr);
+    } else if (ff->result == DECODE_FRAGMENT) {
+        engine_fragment(e, linktype, fr);
+    } else {
+        count_decode_failure(e, (enum decode_result)ff->result);
     }
 }
 

@@ -374,38 +374,46 @@ static enum decode_result decode_next(uint8_t proto, struct span s, struct packe
     return decode_transport(proto, s, pv, wire_payload, depth);
 }
 
-static uint16_t be16_of(const uint8_t *p)
+/* A fragment found: described in pv->frag when the caller asked. Its
+ * addresses are at addrs (source, then destination), its header runs from
+ * l3 to the data at s, and the data is wire bytes long by the headers. */
+static enum decode_result fragment_found(const struct packet_view *pv, uint8_t family,
+                                         uint8_t proto, int more, uint32_t id, uint32_t offset,
+                                         struct span addrs, const uint8_t *l3, struct span s,
+                                         uint32_t wire)
 {
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* The parts of a fragment every IP version has: its header (from l3 to
- * the data at s) and its data, wire bytes long by the headers. */
-static void fragment_bytes(struct ip_fragment *f, const struct packet_view *pv, const uint8_t *l3,
-                           struct span s, uint32_t wire)
-{
+    struct ip_fragment *f = pv->frag;
+    if (!f)
+        return DECODE_FRAGMENT;
+    size_t alen = family == ADDR_V4 ? 4 : 16;
+    f->family = family;
+    f->proto = proto;
+    f->more = (uint8_t)more;
+    f->id = id;
+    f->offset = offset;
+    memset(f->src, 0, 16);
+    memset(f->dst, 0, 16);
+    memcpy(f->src, addrs.p, alen);
+    memcpy(f->dst, addrs.p + alen, alen);
     f->vlan = pv->has_vlan ? pv->vlan : 0;
-    if (f->family == ADDR_V4) {
-        memset(f->src + 4, 0, 12);
-        memset(f->dst + 4, 0, 12);
-    }
     f->hdr = l3;
     f->hdr_len = (uint32_t)(s.p - l3);
     f->data = s.p;
     f->data_wire = wire;
     f->data_len = (uint32_t)(s.n < wire ? s.n : wire);
+    return DECODE_FRAGMENT;
 }
 
 static enum decode_result decode_ipv4(struct span s, struct packet_view *pv, int depth)
 {
     uint8_t vihl, proto;
-    uint16_t total, frag;
+    uint16_t total, ident, frag;
     struct span addrs;
     const uint8_t *l3 = s.p;
     size_t avail = s.n;
-    if (!span_u8(&s, &vihl) || !span_skip(&s, 1) || !span_u16(&s, &total) || !span_skip(&s, 2) ||
-        !span_u16(&s, &frag) || !span_skip(&s, 1) || !span_u8(&s, &proto) || !span_skip(&s, 2) ||
-        !span_sub(&s, 8, &addrs))
+    if (!span_u8(&s, &vihl) || !span_skip(&s, 1) || !span_u16(&s, &total) ||
+        !span_u16(&s, &ident) || !span_u16(&s, &frag) || !span_skip(&s, 1) ||
+        !span_u8(&s, &proto) || !span_skip(&s, 2) || !span_sub(&s, 8, &addrs))
         return DECODE_TRUNCATED;
     size_t hlen = (size_t)(vihl & 15) * 4;
     if (hlen < 20)
@@ -417,20 +425,10 @@ static enum decode_result decode_ipv4(struct span s, struct packet_view *pv, int
         return DECODE_MALFORMED;
     if (!span_skip(&s, hlen - 20))
         return DECODE_TRUNCATED;
-    if (frag & 0x3fff) { /* an offset, or more fragments to come */
-        if (pv->frag) {
-            struct ip_fragment *f = pv->frag;
-            f->family = ADDR_V4;
-            f->proto = proto;
-            f->more = (frag & 0x2000) != 0;
-            f->id = be16_of(l3 + 4);
-            f->offset = (uint32_t)(frag & 0x1fff) * 8;
-            memcpy(f->src, addrs.p, 4);
-            memcpy(f->dst, addrs.p + 4, 4);
-            fragment_bytes(f, pv, l3, s, (uint32_t)(total - hlen));
-        }
-        return DECODE_FRAGMENT;
-    }
+    if (frag & 0x3fff) /* an offset, or more fragments to come */
+        return fragment_found(pv, ADDR_V4, proto, (frag & 0x2000) != 0, ident,
+                              (uint32_t)(frag & 0x1fff) * 8, addrs, l3, s,
+                              (uint32_t)(total - hlen));
     pv->src.family = pv->dst.family = ADDR_V4;
     memset(pv->src.addr, 0, 16);
     memset(pv->dst.addr, 0, 16);
@@ -492,20 +490,9 @@ static enum decode_result decode_ipv6(struct span s, struct packet_view *pv, int
                 !span_u32(&s, &ident))
                 return DECODE_TRUNCATED;
             remaining = remaining >= 8 ? remaining - 8 : 0;
-            if (off & 0xfff9) { /* offset != 0 or more fragments */
-                if (pv->frag) {
-                    struct ip_fragment *f = pv->frag;
-                    f->family = ADDR_V6;
-                    f->proto = nh;
-                    f->more = off & 1;
-                    f->id = ident;
-                    f->offset = off & 0xfff8;
-                    memcpy(f->src, addrs.p, 16);
-                    memcpy(f->dst, addrs.p + 16, 16);
-                    fragment_bytes(f, pv, l3, s, remaining);
-                }
-                return DECODE_FRAGMENT;
-            }
+            if (off & 0xfff9) /* offset != 0 or more fragments */
+                return fragment_found(pv, ADDR_V6, nh, off & 1, ident, off & 0xfff8u, addrs, l3, s,
+                                      remaining);
             next = nh;
             continue;
         }

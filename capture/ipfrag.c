@@ -352,27 +352,38 @@ static const uint8_t *emit(struct ipfrag_table *t, struct dgram *d, int64_t now_
     return t->out;
 }
 
-const uint8_t *ipfrag_add(struct ipfrag_table *t, const struct ip_fragment *f, int64_t now_us,
-                          uint32_t *len)
+/* The datagram f belongs to, after what has timed out went: one held, a
+ * new one, or one made whole of which f is a copy (DONE). NULL when memory
+ * runs out. */
+static struct dgram *datagram_of(struct ipfrag_table *t, const struct ip_fragment *f,
+                                 int64_t now_us)
 {
     ipfrag_expire(t, now_us);
-    uint32_t off = f->offset, n = f->data_wire, stop = off + n;
-    uint32_t first = off / 8, last = (stop + 7) / 8;
     uint32_t b = bucket_of(t, f);
     struct dgram *d = find(t, f, b);
     if (d && d->state == DONE) {
+        uint32_t stop = f->offset + f->data_wire, first = f->offset / 8, last = (stop + 7) / 8;
         if (stop <= MAX_DATA && units_held_in(d, first, last) == last - first &&
-            !f->more == (stop == d->end)) {
-            t->st.duplicates++; /* a copy of one of its fragments */
-            return NULL;
-        }
+            !f->more == (stop == d->end))
+            return d;
         let_go(t, d); /* its identification used again: a new datagram */
         d = NULL;
     }
-    if (!d && !(d = add_datagram(t, f, b, now_us)))
+    return d ? d : add_datagram(t, f, b, now_us);
+}
+
+const uint8_t *ipfrag_add(struct ipfrag_table *t, const struct ip_fragment *f, int64_t now_us,
+                          uint32_t *len)
+{
+    struct dgram *d = datagram_of(t, f, now_us);
+    if (!d || d->state == DEAD)
         return NULL;
-    if (d->state == DEAD)
+    if (d->state == DONE) {
+        t->st.duplicates++; /* a copy of one of its fragments */
         return NULL;
+    }
+    uint32_t off = f->offset, n = f->data_wire, stop = off + n;
+    uint32_t first = off / 8, last = (stop + 7) / 8;
     if (f->more && (n % 8 || n == 0)) { /* only the last may end between units */
         drop(t, d, &t->st.malformed);
         return NULL;
@@ -437,14 +448,8 @@ const uint8_t *ipfrag_add(struct ipfrag_table *t, const struct ip_fragment *f, i
 
 void ipfrag_ignore(struct ipfrag_table *t, const struct ip_fragment *f, int64_t now_us)
 {
-    ipfrag_expire(t, now_us);
-    uint32_t b = bucket_of(t, f);
-    struct dgram *d = find(t, f, b);
-    if (d && d->state == DONE) {
-        let_go(t, d);
-        d = NULL;
-    }
-    if (!d && !(d = add_datagram(t, f, b, now_us)))
+    struct dgram *d = datagram_of(t, f, now_us);
+    if (!d || d->state != OPEN)
         return;
     d->state = DEAD;
     free_data(t, d);
